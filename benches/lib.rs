@@ -1,0 +1,1 @@
+//! Support package of the criterion benchmarks; the benches live in `benches/`.

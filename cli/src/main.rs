@@ -1,0 +1,3 @@
+//! The `vigie` command line.
+
+fn main() {}

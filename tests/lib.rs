@@ -1,0 +1,1 @@
+//! Support package of the integration tests; the tests live in `it/`.
