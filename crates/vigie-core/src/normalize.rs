@@ -1,1 +1,22 @@
-//! (placeholder: being written)
+//! Normalisation of names: RNIV normalisation of strict traits, and matching normalisation
+//! (tokens, particles, compound first names).
+//! INTERFACE STUB: the text helper completes it; signatures are the contract.
+
+/// RNIV normalisation of a strict trait: upper case, no diacritics (Œ→OE, Æ→AE), letters, space,
+/// hyphen and apostrophe only, spaces collapsed and trimmed.
+pub fn rniv(input: &str) -> String {
+    input.trim().to_uppercase()
+}
+
+/// Matching key of a family name: RNIV-normalised tokens with particles (`DE`, `DU`, `LE`,
+/// `D'`…) dropped, hyphens and apostrophes as spaces, tokens joined by one space.
+pub fn name_key(input: &str) -> String {
+    rniv(input)
+}
+
+/// The list of first names of a `first_names` field, in order, each as a matching key; a
+/// compound first name (`JEAN-PIERRE` or `JEAN PIERRE` when known as compound) stays one entry
+/// written with a single space (`JEAN PIERRE`).
+pub fn first_names(input: &str) -> Vec<String> {
+    rniv(input).split_whitespace().map(str::to_owned).collect()
+}
