@@ -1,3 +1,2 @@
 //! Vigie's integration tests: one binary, one module per area.
 
-mod fuzz_replay;
