@@ -5,7 +5,12 @@ use std::path::{Path, PathBuf};
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(Result::ok).map(|entry| entry.path()).collect())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .collect()
+        })
         .unwrap_or_default();
     files.retain(|path| path.is_file());
     files.sort();
@@ -16,7 +21,9 @@ fn replay(target: &str, run: fn(&[u8])) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = files_under(&root.join("fuzz/corpus").join(target));
     assert!(!files.is_empty(), "the {target} corpus has seeds");
-    files.extend(files_under(&root.join("data/fuzz-regressions").join(target)));
+    files.extend(files_under(
+        &root.join("data/fuzz-regressions").join(target),
+    ));
     for file in files {
         let data = std::fs::read(&file).unwrap_or_default();
         run(&data);

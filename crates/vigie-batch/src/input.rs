@@ -61,8 +61,9 @@ pub struct ReadOptions {
 /// # Errors
 /// When the text has no `=` or names no canonical field.
 pub fn parse_mapping(text: &str) -> Result<(Field, String), InputError> {
-    let (field, column) =
-        text.split_once('=').ok_or_else(|| InputError::BadMapping(text.to_owned()))?;
+    let (field, column) = text
+        .split_once('=')
+        .ok_or_else(|| InputError::BadMapping(text.to_owned()))?;
     let field = Field::from_column(field.trim().to_ascii_lowercase().as_str())
         .ok_or_else(|| InputError::BadMapping(text.to_owned()))?;
     Ok((field, column.trim().to_owned()))
@@ -148,8 +149,10 @@ const CHUNK_ROWS: usize = 65_536;
 /// # Errors
 /// See [`read_records`]; also when the file cannot be opened.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Input, InputError> {
-    let file = std::fs::File::open(path)
-        .map_err(|source| InputError::Io { path: path.display().to_string(), source })?;
+    let file = std::fs::File::open(path).map_err(|source| InputError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     read_records(std::io::BufReader::with_capacity(1 << 20, file), options)
 }
 
@@ -169,8 +172,14 @@ pub fn read_records(reader: impl Read, options: &ReadOptions) -> Result<Input, I
         .iter()
         .enumerate()
         .map(|(index, bytes)| {
-            let name = decode(bytes, options.encoding).map(|(text, _)| text).unwrap_or_default();
-            let name = if index == 0 { name.trim_start_matches('\u{feff}').to_owned() } else { name };
+            let name = decode(bytes, options.encoding)
+                .map(|(text, _)| text)
+                .unwrap_or_default();
+            let name = if index == 0 {
+                name.trim_start_matches('\u{feff}').to_owned()
+            } else {
+                name
+            };
             name.trim().to_owned()
         })
         .collect();
@@ -192,7 +201,12 @@ pub fn read_records(reader: impl Read, options: &ReadOptions) -> Result<Input, I
             Err(error) => {
                 let line = error.position().map_or(0, |p| p.line());
                 input.report.rows += 1;
-                skip_row(&mut input, options, line, format!("unreadable row: {}", error.kind_label()))?;
+                skip_row(
+                    &mut input,
+                    options,
+                    line,
+                    format!("unreadable row: {}", error.kind_label()),
+                )?;
                 continue;
             }
         };
@@ -200,8 +214,7 @@ pub fn read_records(reader: impl Read, options: &ReadOptions) -> Result<Input, I
             let line = row.position().map_or(0, |p| p.line());
             input.report.rows += 1;
             if row.len() != header.len() {
-                let reason =
-                    format!("{} fields where the header has {}", row.len(), header.len());
+                let reason = format!("{} fields where the header has {}", row.len(), header.len());
                 skip_row(&mut input, options, line, reason)?;
                 continue;
             }
@@ -225,7 +238,9 @@ trait KindLabel {
 impl KindLabel for csv::Error {
     fn kind_label(&self) -> String {
         match self.kind() {
-            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => {
                 format!("{len} fields where the header has {expected_len}")
             }
             csv::ErrorKind::Io(_) => "read error".to_owned(),
@@ -248,7 +263,10 @@ fn skip_row(
 }
 
 enum RowOutcome {
-    Parsed { parsed: vigie_core::record::Parsed, windows_1252: bool },
+    Parsed {
+        parsed: Box<vigie_core::record::Parsed>,
+        windows_1252: bool,
+    },
     Bad(String),
 }
 
@@ -259,12 +277,17 @@ fn parse_chunk(
     columns: &[Option<Field>],
     options: &ReadOptions,
 ) -> Result<(), InputError> {
-    let outcomes: Vec<RowOutcome> =
-        chunk.par_iter().map(|(_, row)| parse_row(row, columns, options)).collect();
+    let outcomes: Vec<RowOutcome> = chunk
+        .par_iter()
+        .map(|(_, row)| parse_row(row, columns, options))
+        .collect();
     for ((line, _), outcome) in chunk.iter().zip(outcomes) {
         match outcome {
             RowOutcome::Bad(reason) => skip_row(input, options, *line, reason)?,
-            RowOutcome::Parsed { parsed, windows_1252 } => {
+            RowOutcome::Parsed {
+                parsed,
+                windows_1252,
+            } => {
                 let id = parsed.record.record_id.as_str();
                 if let Some(first) = seen_ids.get(id) {
                     let reason = format!("duplicate record_id (first seen at line {first})");
@@ -273,7 +296,8 @@ fn parse_chunk(
                 }
                 seen_ids.insert(id.to_owned(), *line);
                 let index = input.records.len();
-                for finding in parsed.findings {
+                let vigie_core::record::Parsed { record, findings } = *parsed;
+                for finding in findings {
                     *input
                         .report
                         .finding_counts
@@ -282,7 +306,7 @@ fn parse_chunk(
                     input.findings.push((index, finding));
                 }
                 input.report.rows_decoded_windows_1252 += u64::from(windows_1252);
-                input.records.push(parsed.record);
+                input.records.push(record);
                 input.lines.push(*line);
             }
         }
@@ -306,7 +330,11 @@ fn finding_label(finding: &Finding) -> String {
     }
 }
 
-fn parse_row(row: &csv::ByteRecord, columns: &[Option<Field>], options: &ReadOptions) -> RowOutcome {
+fn parse_row(
+    row: &csv::ByteRecord,
+    columns: &[Option<Field>],
+    options: &ReadOptions,
+) -> RowOutcome {
     let mut decoded: Vec<(Field, String)> = Vec::with_capacity(columns.len());
     let mut windows_1252 = false;
     for (bytes, field) in row.iter().zip(columns) {
@@ -329,7 +357,10 @@ fn parse_row(row: &csv::ByteRecord, columns: &[Option<Field>], options: &ReadOpt
         raw.set(*field, text);
     }
     match parse_record(&raw, options.parse) {
-        Ok(parsed) => RowOutcome::Parsed { parsed, windows_1252 },
+        Ok(parsed) => RowOutcome::Parsed {
+            parsed: Box::new(parsed),
+            windows_1252,
+        },
         Err(error) => RowOutcome::Bad(error.to_string()),
     }
 }
@@ -355,8 +386,10 @@ fn column_fields(
     header: &[String],
     mapping: &[(Field, String)],
 ) -> Result<Vec<Option<Field>>, InputError> {
-    let mut columns: Vec<Option<Field>> =
-        header.iter().map(|name| Field::from_column(&name.to_ascii_lowercase())).collect();
+    let mut columns: Vec<Option<Field>> = header
+        .iter()
+        .map(|name| Field::from_column(&name.to_ascii_lowercase()))
+        .collect();
     for (field, column) in mapping {
         // A mapped field is read from its column only, never also from a same-named column.
         for slot in columns.iter_mut() {
@@ -401,11 +434,18 @@ mod tests {
         assert_eq!(input.lines, vec![2, 6]);
         let bad: Vec<u64> = input.report.bad_rows.iter().map(|b| b.line).collect();
         assert_eq!(bad, vec![3, 4, 5]);
-        assert!(input.report.bad_rows[2].reason.contains("duplicate record_id"));
+        assert!(
+            input.report.bad_rows[2]
+                .reason
+                .contains("duplicate record_id")
+        );
         assert_eq!(input.report.unknown_columns, vec!["extra".to_owned()]);
         assert_eq!(input.records[1].birth_date, None);
         assert_eq!(
-            input.report.finding_counts.get(&(Field::BirthDate, "invalid date".to_owned())),
+            input
+                .report
+                .finding_counts
+                .get(&(Field::BirthDate, "invalid date".to_owned())),
             Some(&1)
         );
         assert_eq!(input.report.rows, 5);
@@ -414,7 +454,10 @@ mod tests {
     #[test]
     fn strict_mode_stops_at_the_first_bad_row() {
         let csv = "record_id,birth_name\na,X\nb,Y,Z\n";
-        let options = ReadOptions { strict: true, ..ReadOptions::default() };
+        let options = ReadOptions {
+            strict: true,
+            ..ReadOptions::default()
+        };
         match read(csv.as_bytes(), &options) {
             Err(InputError::BadRow { line, .. }) => assert_eq!(line, 3),
             other => panic!("expected a bad row error, got {other:?}"),
@@ -429,7 +472,10 @@ mod tests {
         assert_eq!(input.records[0].birth_name.as_deref(), Some("LÉVY"));
         assert_eq!(input.records[0].first_names, input.records[1].first_names);
         assert_eq!(input.report.rows_decoded_windows_1252, 1);
-        let strict_utf8 = ReadOptions { encoding: Encoding::Utf8, ..ReadOptions::default() };
+        let strict_utf8 = ReadOptions {
+            encoding: Encoding::Utf8,
+            ..ReadOptions::default()
+        };
         let input = read(&bytes, &strict_utf8).unwrap();
         assert_eq!(input.records.len(), 1);
         assert_eq!(input.report.bad_rows[0].line, 2);
@@ -448,12 +494,18 @@ mod tests {
         };
         let input = read(csv.as_bytes(), &options).unwrap();
         assert_eq!(input.records[0].birth_name.as_deref(), Some("SMITH"));
-        assert!(matches!(parse_mapping("nope=x"), Err(InputError::BadMapping(_))));
+        assert!(matches!(
+            parse_mapping("nope=x"),
+            Err(InputError::BadMapping(_))
+        ));
         let missing = ReadOptions {
             mapping: vec![parse_mapping("record_id=absent").unwrap()],
             ..ReadOptions::default()
         };
-        assert!(matches!(read(csv.as_bytes(), &missing), Err(InputError::MappedColumnMissing(_))));
+        assert!(matches!(
+            read(csv.as_bytes(), &missing),
+            Err(InputError::MappedColumnMissing(_))
+        ));
     }
 
     #[test]

@@ -15,13 +15,26 @@ pub fn record(data: &[u8]) {
     for (field, value) in Field::ALL.iter().zip(text.split('\u{1f}')) {
         raw.set(*field, value);
     }
-    if let Ok(parsed) = parse_record(&raw, ParseOptions { allow_test_oids: data.first() == Some(&b'T') }) {
+    if let Ok(parsed) = parse_record(
+        &raw,
+        ParseOptions {
+            allow_test_oids: data.first() == Some(&b'T'),
+        },
+    ) {
         if let Some(ins) = &parsed.record.ins {
             let reparsed = Ins::parse(ins.matricule(), Some(ins.oid().as_str()), true);
-            assert_eq!(reparsed.as_ref().ok(), Some(ins), "a parsed INS parses again");
+            assert_eq!(
+                reparsed.as_ref().ok(),
+                Some(ins),
+                "a parsed INS parses again"
+            );
         }
         if let Some(date) = parsed.record.birth_date {
-            assert_eq!(PartialDate::parse(&date.to_string()), Ok(date), "dates round-trip");
+            assert_eq!(
+                PartialDate::parse(&date.to_string()),
+                Ok(date),
+                "dates round-trip"
+            );
         }
     }
 }
@@ -32,7 +45,8 @@ pub fn names(data: &[u8]) {
     let rniv = normalize::rniv(&text);
     assert_eq!(normalize::rniv(&rniv), rniv, "rniv is idempotent");
     assert!(
-        rniv.chars().all(|c| c.is_ascii_uppercase() || matches!(c, ' ' | '-' | '\'')),
+        rniv.chars()
+            .all(|c| c.is_ascii_uppercase() || matches!(c, ' ' | '-' | '\'')),
         "rniv alphabet"
     );
     let key = normalize::name_key(&text);

@@ -256,7 +256,10 @@ pub fn parse_record(raw: &RawRecord<'_>, options: ParseOptions) -> Result<Parsed
         let value = raw.get(field)?;
         let cleaned = clean_text(value);
         if value.chars().any(|c| c.is_control() && !c.is_whitespace()) {
-            findings.push(Finding { field, kind: FindingKind::ControlCharacters });
+            findings.push(Finding {
+                field,
+                kind: FindingKind::ControlCharacters,
+            });
         }
         (!cleaned.is_empty()).then_some(cleaned)
     };
@@ -277,14 +280,20 @@ pub fn parse_record(raw: &RawRecord<'_>, options: ParseOptions) -> Result<Parsed
     let sex = match raw.get(Field::Sex) {
         None => Sex::Unknown,
         Some(value) => Sex::parse(value).unwrap_or_else(|| {
-            findings.push(Finding { field: Field::Sex, kind: FindingKind::Sex });
+            findings.push(Finding {
+                field: Field::Sex,
+                kind: FindingKind::Sex,
+            });
             Sex::Unknown
         }),
     };
     let birth_date = raw.get(Field::BirthDate).and_then(|value| {
         PartialDate::parse(value)
             .map_err(|error| {
-                findings.push(Finding { field: Field::BirthDate, kind: FindingKind::Date(error) });
+                findings.push(Finding {
+                    field: Field::BirthDate,
+                    kind: FindingKind::Date(error),
+                });
             })
             .ok()
     });
@@ -302,28 +311,38 @@ pub fn parse_record(raw: &RawRecord<'_>, options: ParseOptions) -> Result<Parsed
         raw.get(Field::IdentityStatus).unwrap_or(""),
         raw.get(Field::IdentityAttributes).unwrap_or(""),
     );
-    findings.extend(
-        state_findings
-            .into_iter()
-            .map(|finding| Finding { field: Field::IdentityStatus, kind: FindingKind::Status(finding) }),
-    );
+    findings.extend(state_findings.into_iter().map(|finding| Finding {
+        field: Field::IdentityStatus,
+        kind: FindingKind::Status(finding),
+    }));
     let ins = match (raw.get(Field::Ins), raw.get(Field::InsOid)) {
         (None, None) => None,
         (None, Some(_)) => {
-            findings.push(Finding { field: Field::InsOid, kind: FindingKind::OidWithoutIns });
+            findings.push(Finding {
+                field: Field::InsOid,
+                kind: FindingKind::OidWithoutIns,
+            });
             None
         }
         (Some(matricule), oid) => match Ins::parse(matricule, oid, options.allow_test_oids) {
             Ok(ins) => Some(ins),
             Err(error) => {
-                findings.push(Finding { field: Field::Ins, kind: FindingKind::Ins(error) });
+                findings.push(Finding {
+                    field: Field::Ins,
+                    kind: FindingKind::Ins(error),
+                });
                 None
             }
         },
     };
     if let Some(ins) = &ins {
-        for finding in crate::ins::check_consistency(ins, sex, birth_date.as_ref(), birth_place.as_ref()) {
-            findings.push(Finding { field: Field::Ins, kind: FindingKind::InsInconsistent(finding) });
+        for finding in
+            crate::ins::check_consistency(ins, sex, birth_date.as_ref(), birth_place.as_ref())
+        {
+            findings.push(Finding {
+                field: Field::Ins,
+                kind: FindingKind::InsInconsistent(finding),
+            });
         }
     }
     let phone = raw
@@ -365,7 +384,12 @@ fn identifier<T>(
 ) -> Option<T> {
     let value = raw.get(field)?;
     make(value)
-        .map_err(|error| findings.push(Finding { field, kind: FindingKind::Identifier(error) }))
+        .map_err(|error| {
+            findings.push(Finding {
+                field,
+                kind: FindingKind::Identifier(error),
+            })
+        })
         .ok()
 }
 
@@ -419,7 +443,10 @@ mod tests {
         assert_eq!(record.birth_name.as_deref(), Some("Le Gall"));
         assert_eq!(record.sex, Sex::Female);
         assert_eq!(record.birth_date.map(|d| d.year()), Some(1953));
-        assert_eq!(record.ins.as_ref().map(Ins::matricule), Some("253072B07300470"));
+        assert_eq!(
+            record.ins.as_ref().map(Ins::matricule),
+            Some("253072B07300470")
+        );
         assert_eq!(record.state.status(), IdentityStatus::Qualified);
         assert_eq!(record.phone.as_deref(), Some("0612345678"));
         assert_eq!(record.email.as_deref(), Some("helene@example.fr"));
@@ -439,13 +466,26 @@ mod tests {
         assert_eq!(parsed.record.birth_place, None);
         assert_eq!(parsed.record.ins, None);
         let fields: Vec<Field> = parsed.findings.iter().map(|f| f.field).collect();
-        assert_eq!(fields, vec![Field::Sex, Field::BirthDate, Field::BirthPlaceCode, Field::Ins]);
+        assert_eq!(
+            fields,
+            vec![
+                Field::Sex,
+                Field::BirthDate,
+                Field::BirthPlaceCode,
+                Field::Ins
+            ]
+        );
     }
 
     #[test]
     fn a_missing_record_id_is_an_error() {
-        let raw = RawRecord::new().with(Field::RecordId, "   ").with(Field::BirthName, "X");
-        assert_eq!(parse_record(&raw, ParseOptions::default()), Err(RecordError::MissingRecordId));
+        let raw = RawRecord::new()
+            .with(Field::RecordId, "   ")
+            .with(Field::BirthName, "X");
+        assert_eq!(
+            parse_record(&raw, ParseOptions::default()),
+            Err(RecordError::MissingRecordId)
+        );
     }
 
     #[test]
@@ -453,11 +493,17 @@ mod tests {
         let row = full_row().with(Field::Sex, "M");
         let parsed = parse_record(&row, ParseOptions::default()).unwrap();
         assert!(
-            parsed.findings.iter().any(|f| matches!(f.kind, FindingKind::InsInconsistent(_))),
+            parsed
+                .findings
+                .iter()
+                .any(|f| matches!(f.kind, FindingKind::InsInconsistent(_))),
             "{:?}",
             parsed.findings
         );
-        assert!(parsed.record.ins.is_some(), "a consistent key keeps the INS; the finding flags it");
+        assert!(
+            parsed.record.ins.is_some(),
+            "a consistent key keeps the INS; the finding flags it"
+        );
     }
 
     #[test]
