@@ -34,6 +34,7 @@ pub fn damerau_levenshtein(a: &str, b: &str) -> usize {
 /// distances matter:
 ///
 /// * `None` at once when the lengths differ by more than `max`;
+/// * a common prefix and suffix are skipped (a typo in `DUPONT`/`DUPOMT` is a 1×1 table);
 /// * only the diagonal band `|i − j| ≤ max + 1` of the table is computed (a cell outside it
 ///   cannot lie on an alignment of cost ≤ `max`);
 /// * `None` as soon as a whole row of the band exceeds `max + 1` (a transposition can jump over
@@ -51,13 +52,11 @@ pub fn damerau_levenshtein_bounded(a: &str, b: &str, max: usize) -> Option<usize
         return Some(0);
     }
     if a.is_ascii() && b.is_ascii() {
-        let mut last_row = AsciiLastRow([0; 128]);
-        bounded(a.as_bytes(), b.as_bytes(), max, &mut last_row)
+        bounded(a.as_bytes(), b.as_bytes(), max, || AsciiLastRow([0; 128]))
     } else {
         let a: Vec<char> = a.chars().collect();
         let b: Vec<char> = b.chars().collect();
-        let mut last_row = CharLastRow(Vec::new());
-        bounded(&a, &b, max, &mut last_row)
+        bounded(&a, &b, max, || CharLastRow(Vec::new()))
     }
 }
 
@@ -102,20 +101,38 @@ impl LastRow<char> for CharLastRow {
 }
 
 /// Banded Lowrance–Wagner distance; see [`damerau_levenshtein_bounded`].
-fn bounded<T: Copy + Eq>(
+fn bounded<T: Copy + Eq, L: LastRow<T>>(
     a: &[T],
     b: &[T],
     max: usize,
-    last_row: &mut impl LastRow<T>,
+    new_last_row: impl FnOnce() -> L,
 ) -> Option<usize> {
-    let (n, m) = (a.len(), b.len());
-    if n.abs_diff(m) > max {
+    if a.len().abs_diff(b.len()) > max {
         return None;
     }
+    // A common prefix or suffix is matched by some optimal alignment (a transposition that uses
+    // one of its symbols is never cheaper than matching it), so it is left out of the table.
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (
+        a.get(prefix..).unwrap_or_default(),
+        b.get(prefix..).unwrap_or_default(),
+    );
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (a, b) = (
+        a.get(..a.len() - suffix).unwrap_or_default(),
+        b.get(..b.len() - suffix).unwrap_or_default(),
+    );
+    let (n, m) = (a.len(), b.len());
     if n == 0 || m == 0 {
         // The distance is the other length, at most `max` after the check above.
         return Some(n.max(m));
     }
+    let mut last_row = new_last_row();
     let infinity = n + m + 1;
     let band = max.saturating_add(1).min(n.max(m));
     let width = m + 2;
@@ -217,7 +234,19 @@ impl PhoneticKeys {
 /// assert!(!phonetic_equal("JEAN", "JEANNE"));
 /// ```
 pub fn phonetic_equal(a: &str, b: &str) -> bool {
-    PhoneticKeys::new(a).sounds_like(&PhoneticKeys::new(b))
+    // Same rule as `PhoneticKeys::sounds_like`, computing Soundex2 only when it can decide.
+    let (phonex_a, phonex_b) = (phonex(a), phonex(b));
+    if phonex_a.is_empty() || phonex_b.is_empty() {
+        return false;
+    }
+    if phonex_a == phonex_b {
+        return true;
+    }
+    if damerau_levenshtein_bounded(&phonex_a, &phonex_b, 1).is_none() {
+        return false;
+    }
+    let soundex_a = soundex2(a);
+    !soundex_a.is_empty() && soundex_a == soundex2(b)
 }
 
 /// How two lists of first names (matching keys, in order) compare, best first.
@@ -567,6 +596,7 @@ mod tests {
         fn phonetic_equal_is_symmetric(a in "[A-Z ]{0,10}", b in "[A-Z ]{0,10}") {
             prop_assert_eq!(phonetic_equal(&a, &b), phonetic_equal(&b, &a));
             prop_assert_eq!(phonetic_equal(&a, &a), !phonex(&a).is_empty());
+            prop_assert_eq!(phonetic_equal(&a, &b), PhoneticKeys::new(&a).sounds_like(&PhoneticKeys::new(&b)));
         }
 
         #[test]
