@@ -120,7 +120,7 @@ pub fn phonex(input: &str) -> String {
         .collect()
 }
 
-/// Brouard's original numeric Phonex: the letter key of [`phonex`] read as a base-22 fraction
+/// Brouard's original numeric Phonex: the letter key of [`phonex()`] read as a base-22 fraction
 /// (each code's rank in `12345EFGHIKLNORSTUWXYZ` is a digit after the point), in `[0, 1)`.
 ///
 /// Only about the first eleven codes count (double precision); prefer the string key for

@@ -101,7 +101,7 @@ pub(super) fn encode(mut word: Vec<u8>) -> Vec<u8> {
     replace(w, s, b"EAU", b"O");
     replace(w, s, b"OUA", b"2");
     rewrite(w, s, |rest| match rest {
-        [b'E' | b'A', b'I', b'N' | b'M', ..] => hit(3, &[b'4']),
+        [b'E' | b'A', b'I', b'N' | b'M', ..] => hit(3, b"4"),
         _ => None,
     });
     // 7.

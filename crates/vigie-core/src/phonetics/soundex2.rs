@@ -17,7 +17,7 @@
 //!
 //! Divergences: the input is the RNIV form (accents folded, as `talisman` does with `deburr`);
 //! non-letters are all removed (`talisman`'s JavaScript only removes the first one); no space
-//! padding (see [`super::soundex2`]).
+//! padding (see [`super::soundex2()`]).
 
 use super::{hit, replace, rewrite, squeeze};
 
@@ -42,8 +42,8 @@ pub(super) fn encode(mut word: Vec<u8>) -> Vec<u8> {
         _ => None,
     });
     rewrite(w, s, |rest| match rest {
-        [b'Q', ..] => hit(1, &[b'K']),
-        [b'C', b'C' | b'K', ..] => hit(2, &[b'K']),
+        [b'Q', ..] => hit(1, b"K"),
+        [b'C', b'C' | b'K', ..] => hit(2, b"K"),
         _ => None,
     });
     // 2.
