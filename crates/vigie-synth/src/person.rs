@@ -545,7 +545,7 @@ impl Population {
                 age,
             },
         );
-        if !homonym {
+        if !homonym && chance(rng, 0.25) {
             if self.recent.len() == 4096 {
                 self.recent.pop_front();
             }
