@@ -283,13 +283,17 @@ impl Population {
         {
             return names.surnames[rng.random_range(0..names.surnames.len())].to_string();
         }
-        let base = &t.surnames[t.surname_sampler.sample(rng)];
-        // A third of the population carries a rarer name: derive a plausible one.
+        // A third of the population carries a rarer name: derive a plausible one from a base
+        // that lends itself to it (drawing again keeps short names at their own frequency).
         if chance(rng, 0.35) {
-            derive_rare_surname(rng, base)
-        } else {
-            base.clone()
+            for _ in 0..8 {
+                let base = &t.surnames[t.surname_sampler.sample(rng)];
+                if let Some(rare) = derive_rare_surname(rng, base) {
+                    return rare;
+                }
+            }
         }
+        t.surnames[t.surname_sampler.sample(rng)].clone()
     }
 
     fn first_name(
@@ -898,22 +902,30 @@ fn email(rng: &mut ChaCha8Rng, first: &str, name: &str, year: u16) -> String {
 /// A rarer surname derived from a common one with a French suffix or particle
 /// ("GIRARD" → "GIRARDOT", "GIRARDEAU", "LEGIRARD"), so the population's long tail of names is
 /// not limited to the embedded list.
-fn derive_rare_surname(rng: &mut ChaCha8Rng, base: &str) -> String {
+fn derive_rare_surname(rng: &mut ChaCha8Rng, base: &str) -> Option<String> {
     const SUFFIXES: &[&str] = &[
         "ET", "OT", "IN", "EAU", "AUD", "ON", "IER", "ARD", "EL", "AT", "OUX", "ELIN", "ILLON",
         "ARET", "AUX", "ERON", "ICHON", "ERET", "ELET", "EUX", "AC", "IOT", "ERAT", "INEAU",
     ];
     let ascii = insi_form(base);
     if ascii.contains([' ', '\'', '-']) || !(4..=10).contains(&ascii.len()) {
-        return base.to_string();
+        return None;
     }
     if chance(rng, 0.1) {
         let prefix = if chance(rng, 0.6) { "LE" } else { "DU" };
-        return format!("{prefix}{ascii}");
+        return Some(format!("{prefix}{ascii}"));
     }
-    let stem = ascii.trim_end_matches(['A', 'E', 'I', 'O', 'U', 'Y', 'S', 'T', 'X', 'D', 'Z']);
+    // Drop a French suffix the base already has (HAMELIN → HAMEL), then silent letters.
+    let unsuffixed = SUFFIXES
+        .iter()
+        .chain(&["IER", "IERE", "ETTE", "ARDE", "ELLE", "ENNE", "ERE"])
+        .filter(|suffix| ascii.len() >= suffix.len() + 3 && ascii.ends_with(**suffix))
+        .map(|suffix| &ascii[..ascii.len() - suffix.len()])
+        .min_by_key(|stem| stem.len())
+        .unwrap_or(&ascii);
+    let stem = unsuffixed.trim_end_matches(['A', 'E', 'I', 'O', 'U', 'Y', 'S', 'T', 'X', 'D', 'Z']);
     if stem.len() < 3 {
-        return base.to_string();
+        return None;
     }
     // Long stems take only the short suffixes (GIRARDOT, not GIRARDERAT).
     let pool = if stem.len() >= 6 {
@@ -921,7 +933,7 @@ fn derive_rare_surname(rng: &mut ChaCha8Rng, base: &str) -> String {
     } else {
         SUFFIXES
     };
-    format!("{stem}{}", pool[rng.random_range(0..pool.len())])
+    Some(format!("{stem}{}", pool[rng.random_range(0..pool.len())]))
 }
 
 struct PersonDraft<'a> {

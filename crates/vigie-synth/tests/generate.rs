@@ -352,3 +352,17 @@ fn small_chunks_stream_the_same_population() {
         assert_ne!(pair[0].1, pair[1].1);
     }
 }
+
+#[test]
+fn committed_sample_is_up_to_date() {
+    // data/synthetic/README.md: `vigie generate --persons 1400 --seed 7`.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/synthetic/sample");
+    let records = std::fs::read_to_string(dir.join("records.csv")).unwrap();
+    let truth = std::fs::read_to_string(dir.join("truth.csv")).unwrap();
+    let (expected_records, expected_truth) = generate_table(&GenerateConfig::new(1400, 7));
+    assert!(
+        records == expected_records && truth == expected_truth,
+        "data/synthetic/sample is stale: regenerate it with \
+         `cargo run -p vigie-synth --example synth_generate -- 1400 7 data/synthetic/sample`"
+    );
+}
