@@ -21,12 +21,16 @@ pub struct GenerateArgs {
     /// Multiplier of the data-entry error rates (1.0 realistic, 0 clean, 2 sloppy).
     #[arg(long, default_value_t = 1.0)]
     pub error_scale: f64,
+    /// Everyone lives alone: no shared addresses, phones or surnames, no twins.
+    #[arg(long)]
+    pub no_families: bool,
 }
 
 /// Runs `vigie generate`; prints a summary on stderr and returns the exit code.
 pub fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
     let config = vigie_synth::GenerateConfig {
         error_scale: args.error_scale,
+        families: !args.no_families,
         ..vigie_synth::GenerateConfig::new(args.persons, args.seed)
     };
     let start = Instant::now();

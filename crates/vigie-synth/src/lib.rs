@@ -60,6 +60,10 @@ pub struct GenerateConfig {
     /// Records buffered and shuffled together before writing (memory bound; the output
     /// depends on it).
     pub chunk_records: usize,
+    /// Persons live in households: spouses and children share the address, landline and
+    /// surname, children carry a parent's mobile, twins exist (true by default). False gives a
+    /// population of persons living alone, to measure how much families cost a matcher.
+    pub families: bool,
 }
 
 impl GenerateConfig {
@@ -80,6 +84,7 @@ impl Default for GenerateConfig {
             seed: 42,
             error_scale: 1.0,
             chunk_records: 1 << 19,
+            families: true,
         }
     }
 }
@@ -231,7 +236,7 @@ pub fn generate(
     }
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut shuffle_rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5A5A_0F0F_1234_9876);
-    let mut population = person::Population::new(config.seed);
+    let mut population = person::Population::new(config.seed, config.families);
     let mut maker = record::RecordMaker::new(config.error_scale);
 
     records_out.write_all(RECORDS_HEADER.as_bytes())?;

@@ -125,7 +125,7 @@ impl RecordMaker {
         let style = source.style;
         let local_id = self.next_ipp(source_index);
 
-        let fictitious = chance(rng, 0.0015);
+        let fictitious = chance(rng, 0.001);
         let doubtful = !fictitious && chance(rng, 0.008);
         let has_ins = p.ins.is_some();
         let status = if fictitious || doubtful {
@@ -559,7 +559,7 @@ impl RecordMaker {
             _ => String::new(),
         };
 
-        let mobile = if moved {
+        let mobile = if k >= p.move_at {
             p.new_mobile.as_ref().or(p.mobile.as_ref())
         } else {
             p.mobile.as_ref()
