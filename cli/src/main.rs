@@ -1,6 +1,7 @@
 //! The `vigie` command line. Each subcommand lives in its own `cmd_*` module with a clap `Args`
 //! struct and a `run` function returning the exit code; `main` only dispatches.
 
+mod cmd_generate;
 mod cmd_ins;
 mod cmd_normalize;
 mod input_args;
@@ -25,6 +26,8 @@ enum Command {
     Ins(cmd_ins::InsCommand),
     /// Normalise a canonical identity CSV: RNIV strict traits and matching keys per row.
     Normalize(cmd_normalize::NormalizeArgs),
+    /// Generate a synthetic French population: records.csv and truth.csv (deterministic by seed).
+    Generate(cmd_generate::GenerateArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Ins(cmd_ins::InsCommand::Check(args)) => cmd_ins::run(args),
         Command::Normalize(args) => cmd_normalize::run(args),
+        Command::Generate(args) => cmd_generate::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

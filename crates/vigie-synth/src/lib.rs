@@ -60,6 +60,10 @@ pub struct GenerateConfig {
     /// Records buffered and shuffled together before writing (memory bound; the output
     /// depends on it).
     pub chunk_records: usize,
+    /// Persons live in households: spouses and children share the address, landline and
+    /// surname, children carry a parent's mobile, twins exist (true by default). False gives a
+    /// population of persons living alone, to measure how much families cost a matcher.
+    pub families: bool,
 }
 
 impl GenerateConfig {
@@ -80,6 +84,7 @@ impl Default for GenerateConfig {
             seed: 42,
             error_scale: 1.0,
             chunk_records: 1 << 19,
+            families: true,
         }
     }
 }
@@ -231,7 +236,7 @@ pub fn generate(
     }
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut shuffle_rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5A5A_0F0F_1234_9876);
-    let mut population = person::Population::new(config.seed);
+    let mut population = person::Population::new(config.seed, config.families);
     let mut maker = record::RecordMaker::new(config.error_scale);
 
     records_out.write_all(RECORDS_HEADER.as_bytes())?;
@@ -242,27 +247,23 @@ pub fn generate(
     let mut persons_done = 0u64;
     let mut next_record_id = 1u64;
     let mut household = Vec::new();
-    let mut lines: Vec<String> = Vec::with_capacity(config.chunk_records.min(1 << 20) + 8);
-    let mut owners: Vec<u64> = Vec::with_capacity(lines.capacity());
+    let mut chunk = record::Chunk::default();
     while persons_done < config.persons {
         population.next_household(&mut rng, config.persons - persons_done, &mut household);
         for p in &household {
-            let before = lines.len();
-            maker.records(&mut rng, p, &mut lines);
-            owners.resize(owners.len() + (lines.len() - before), p.id);
+            maker.records(&mut rng, p, &mut chunk);
         }
         persons_done += household.len() as u64;
-        if lines.len() >= config.chunk_records || persons_done >= config.persons {
+        if chunk.spans.len() >= config.chunk_records || persons_done >= config.persons {
             write_chunk(
                 &mut shuffle_rng,
-                &lines,
-                &owners,
+                &chunk,
                 &mut next_record_id,
                 &mut records_out,
                 &mut truth_out,
             )?;
-            lines.clear();
-            owners.clear();
+            chunk.text.clear();
+            chunk.spans.clear();
         }
     }
     records_out.flush()?;
@@ -287,17 +288,16 @@ pub fn generate(
 /// writes it with consecutive record ids.
 fn write_chunk(
     rng: &mut ChaCha8Rng,
-    lines: &[String],
-    owners: &[u64],
+    chunk: &record::Chunk,
     next_record_id: &mut u64,
     records_out: &mut impl Write,
     truth_out: &mut impl Write,
 ) -> Result<(), SynthError> {
     use rand::seq::SliceRandom;
-    let n = lines.len();
+    let n = chunk.spans.len();
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.shuffle(rng);
-    let owner = |order: &[u32], i: usize| owners[order[i] as usize];
+    let owner = |order: &[u32], i: usize| chunk.spans[order[i] as usize].2;
     let clash =
         |order: &[u32], i: usize| i + 1 < order.len() && owner(order, i) == owner(order, i + 1);
     for i in 0..n.saturating_sub(1) {
@@ -320,24 +320,30 @@ fn write_chunk(
             order.swap(i + 1, j);
         }
     }
-    let mut rec_buf: Vec<u8> = Vec::with_capacity(1 << 20);
-    let mut truth_buf: Vec<u8> = Vec::with_capacity(1 << 18);
+    let mut rec_buf = String::with_capacity(1 << 20);
+    let mut truth_buf = String::with_capacity(1 << 18);
     for &k in &order {
         let id = *next_record_id;
         *next_record_id += 1;
-        write!(rec_buf, "R{id:09}")?;
-        rec_buf.extend_from_slice(lines[k as usize].as_bytes());
-        rec_buf.push(b'\n');
-        writeln!(truth_buf, "R{id:09},P{:09}", owners[k as usize])?;
+        let (start, end, person) = chunk.spans[k as usize];
+        rec_buf.push('R');
+        text::push_padded(&mut rec_buf, id, 9);
+        rec_buf.push_str(chunk.text.get(start..end).unwrap_or_default());
+        rec_buf.push('\n');
+        truth_buf.push('R');
+        text::push_padded(&mut truth_buf, id, 9);
+        truth_buf.push_str(",P");
+        text::push_padded(&mut truth_buf, person, 9);
+        truth_buf.push('\n');
         if rec_buf.len() >= 1 << 20 {
-            records_out.write_all(&rec_buf)?;
+            records_out.write_all(rec_buf.as_bytes())?;
             rec_buf.clear();
-            truth_out.write_all(&truth_buf)?;
+            truth_out.write_all(truth_buf.as_bytes())?;
             truth_buf.clear();
         }
     }
-    records_out.write_all(&rec_buf)?;
-    truth_out.write_all(&truth_buf)?;
+    records_out.write_all(rec_buf.as_bytes())?;
+    truth_out.write_all(truth_buf.as_bytes())?;
     Ok(())
 }
 

@@ -54,16 +54,15 @@ pub fn nir_key_is_valid(nir: &str) -> bool {
 /// Builds a full NIR from its parts; `place` is the 5-character COG code (`75114`, `2A004`,
 /// `97411`, `99350`) and `order` is 1..=999.
 pub(crate) fn build_nir(sex_digit: u8, year: u16, month: u8, place: &str, order: u16) -> String {
-    let body = format!(
-        "{}{:02}{:02}{}{:03}",
-        sex_digit,
-        year % 100,
-        month,
-        place,
-        order
-    );
-    let key = nir_key(&body).unwrap_or(0);
-    format!("{body}{key:02}")
+    let mut nir = String::with_capacity(15);
+    crate::text::push_padded(&mut nir, u64::from(sex_digit), 1);
+    crate::text::push_padded(&mut nir, u64::from(year % 100), 2);
+    crate::text::push_padded(&mut nir, u64::from(month), 2);
+    nir.push_str(place);
+    crate::text::push_padded(&mut nir, u64::from(order), 3);
+    let key = nir_key(&nir).unwrap_or(0);
+    crate::text::push_padded(&mut nir, u64::from(key), 2);
+    nir
 }
 
 #[cfg(test)]

@@ -64,7 +64,7 @@ pub(crate) struct Person {
     pub billing_nir: Option<String>,
     /// One address, or two after a move.
     pub addresses: Vec<Address>,
-    /// Index of the first record registered after the move.
+    /// Index of the first record registered after the move (or the change of mobile).
     pub move_at: usize,
     pub mobile: Option<String>,
     /// A new mobile number used from `move_at` on.
@@ -75,6 +75,8 @@ pub(crate) struct Person {
     pub n_records: usize,
     /// Made as an exact homonym of an earlier person (same names and birth date).
     pub homonym: bool,
+    /// Has a twin (the previous person of the household).
+    pub twin: bool,
     /// Index into `Tables::regions` of the residence.
     pub region: usize,
 }
@@ -103,6 +105,8 @@ pub(crate) struct Population {
     order_salt: u64,
     recent: VecDeque<RecentPerson>,
     adult_age_sampler: crate::tables::Sampler,
+    all_age_sampler: crate::tables::Sampler,
+    families: bool,
     pub stats: PopulationStats,
 }
 
@@ -138,7 +142,9 @@ struct Household {
 }
 
 impl Population {
-    pub(crate) fn new(seed: u64) -> Population {
+    /// `families`: persons live in households (shared address, phones, surnames); otherwise
+    /// every person lives alone and married women's spouses are not in the population.
+    pub(crate) fn new(seed: u64, families: bool) -> Population {
         let tables = Tables::get();
         let places = tables.communes.len() + tables.countries.len();
         let adult: Vec<u64> = (0..YEARS)
@@ -151,6 +157,8 @@ impl Population {
             order_salt: splitmix(seed ^ 0x005E_ED0F_0D3E),
             recent: VecDeque::with_capacity(4096),
             adult_age_sampler: crate::tables::Sampler::new(adult),
+            all_age_sampler: crate::tables::Sampler::new((0..YEARS).map(|a| AGE_GROUPS[a / 5])),
+            families,
             stats: PopulationStats::default(),
         }
     }
@@ -177,7 +185,11 @@ impl Population {
         let commune = t.commune_sampler.sample(rng);
         let dept = self.dept_code(commune);
         let address = self.random_address(rng, commune);
-        let ref_age = self.adult_age_sampler.sample(rng) as u16;
+        let ref_age = if self.families {
+            self.adult_age_sampler.sample(rng) as u16
+        } else {
+            self.all_age_sampler.sample(rng) as u16
+        };
         let origin = self.household_origin(rng, dept);
         let landline = if chance(rng, if ref_age >= 60 { 0.6 } else { 0.3 }) {
             Some(self.landline(rng, dept))
@@ -191,6 +203,7 @@ impl Population {
             origin,
         };
         let (single, couple, kids) = match ref_age {
+            _ if !self.families => (100, 0, 0),
             18..=29 => (45, 30, 18),
             30..=54 => (22, 15, 48),
             55..=74 => (33, 52, 15),
@@ -236,8 +249,14 @@ impl Population {
                 };
             }
         } else if out[0].sex == 2 && ref_age >= 30 && out[0].used_name.is_none() {
-            // Divorced or widowed women often keep the spouse's name.
-            let p = if ref_age >= 65 { 0.45 } else { 0.2 };
+            // Divorced or widowed women often keep the spouse's name (and without families,
+            // married women carry the name of a spouse who is not in the population).
+            let p = match (self.families, ref_age) {
+                (false, 55..) => 0.65,
+                (false, _) => 0.45,
+                (true, 65..) => 0.45,
+                (true, _) => 0.2,
+            };
             if chance(rng, p) {
                 let name = self.surname(rng, Origin::France);
                 out[0].used_name = Some(name);
@@ -246,6 +265,28 @@ impl Population {
         if with_kids {
             self.children(rng, &home, max, out);
         }
+        if self.families && out.len() > 1 {
+            // Not every member of a family is a patient of the same establishments: keep the
+            // first person and each other member (a pair of twins together) with p = 0.65.
+            let mut keep = vec![true; out.len()];
+            let mut i = 1;
+            while i < out.len() {
+                let pair = out[i].twin && i + 1 < out.len() && out[i + 1].twin;
+                let kept = chance(rng, 0.65);
+                keep[i] = kept;
+                if pair {
+                    keep[i + 1] = kept;
+                    i += 1;
+                }
+                i += 1;
+            }
+            let mut k = 0;
+            out.retain(|_| {
+                k += 1;
+                keep[k - 1]
+            });
+        }
+        self.stats.twin_pairs += out.iter().filter(|p| p.twin).count() as u64 / 2;
         for p in out.iter() {
             if p.sex == 2 && REFERENCE_YEAR - p.year > 25 {
                 self.stats.women_over_25 += 1;
@@ -283,13 +324,17 @@ impl Population {
         {
             return names.surnames[rng.random_range(0..names.surnames.len())].to_string();
         }
-        let base = &t.surnames[t.surname_sampler.sample(rng)];
-        // A third of the population carries a rarer name: derive a plausible one.
+        // A third of the population carries a rarer name: derive a plausible one from a base
+        // that lends itself to it (drawing again keeps short names at their own frequency).
         if chance(rng, 0.35) {
-            derive_rare_surname(rng, base)
-        } else {
-            base.clone()
+            for _ in 0..8 {
+                let base = &t.surnames[t.surname_sampler.sample(rng)];
+                if let Some(rare) = derive_rare_surname(rng, base) {
+                    return rare;
+                }
+            }
         }
+        t.surnames[t.surname_sampler.sample(rng)].clone()
     }
 
     fn first_name(
@@ -545,7 +590,7 @@ impl Population {
                 age,
             },
         );
-        if !homonym {
+        if !homonym && chance(rng, 0.25) {
             if self.recent.len() == 4096 {
                 self.recent.pop_front();
             }
@@ -650,7 +695,7 @@ impl Population {
             );
             out.push(child);
             // Twins: same birth name, date and place; different first names and NIR.
-            if (out.len() as u64) < max && chance(rng, 0.007) {
+            if (out.len() as u64) < max && chance(rng, 0.01) {
                 let twin_sex = if chance(rng, 0.65) { sex } else { 3 - sex };
                 let initial = siblings[siblings.len() - 1].chars().next();
                 let mut names = self.first_names(rng, twin_sex, year, origin, false, &siblings);
@@ -682,7 +727,9 @@ impl Population {
                     },
                 );
                 out.push(twin);
-                self.stats.twin_pairs += 1;
+                let n = out.len();
+                out[n - 1].twin = true;
+                out[n - 2].twin = true;
             }
         }
     }
@@ -758,7 +805,7 @@ impl Population {
         let mut addresses = vec![d.home.address.clone()];
         let mut move_at = n_records;
         let mut new_mobile = None;
-        if n_records >= 2 && chance(rng, if d.age >= 18 { 0.25 } else { 0.1 }) {
+        if n_records >= 2 && chance(rng, if d.age >= 18 { 0.3 } else { 0.1 }) {
             let commune = match rng.random_range(0..100u32) {
                 0..35 => d.home.commune,
                 35..65 => {
@@ -769,9 +816,13 @@ impl Population {
             };
             addresses.push(self.random_address(rng, commune));
             move_at = rng.random_range(1..n_records);
-            if d.mobile.is_some() && chance(rng, 0.15) {
+            if d.mobile.is_some() && chance(rng, 0.3) {
                 new_mobile = Some(self.mobile(rng, self.dept_code(commune), d.year));
             }
+        } else if n_records >= 2 && d.age >= 13 && d.mobile.is_some() && chance(rng, 0.08) {
+            // A new mobile number without a move.
+            move_at = rng.random_range(1..n_records);
+            new_mobile = Some(self.mobile(rng, self.dept_code(d.home.commune), d.year));
         }
         Person {
             id,
@@ -796,6 +847,7 @@ impl Population {
             email: d.email,
             n_records,
             homonym: d.homonym,
+            twin: false,
             region: self.region_of_commune(d.home.commune),
         }
     }
@@ -898,22 +950,30 @@ fn email(rng: &mut ChaCha8Rng, first: &str, name: &str, year: u16) -> String {
 /// A rarer surname derived from a common one with a French suffix or particle
 /// ("GIRARD" → "GIRARDOT", "GIRARDEAU", "LEGIRARD"), so the population's long tail of names is
 /// not limited to the embedded list.
-fn derive_rare_surname(rng: &mut ChaCha8Rng, base: &str) -> String {
+fn derive_rare_surname(rng: &mut ChaCha8Rng, base: &str) -> Option<String> {
     const SUFFIXES: &[&str] = &[
         "ET", "OT", "IN", "EAU", "AUD", "ON", "IER", "ARD", "EL", "AT", "OUX", "ELIN", "ILLON",
         "ARET", "AUX", "ERON", "ICHON", "ERET", "ELET", "EUX", "AC", "IOT", "ERAT", "INEAU",
     ];
     let ascii = insi_form(base);
     if ascii.contains([' ', '\'', '-']) || !(4..=10).contains(&ascii.len()) {
-        return base.to_string();
+        return None;
     }
     if chance(rng, 0.1) {
         let prefix = if chance(rng, 0.6) { "LE" } else { "DU" };
-        return format!("{prefix}{ascii}");
+        return Some(format!("{prefix}{ascii}"));
     }
-    let stem = ascii.trim_end_matches(['A', 'E', 'I', 'O', 'U', 'Y', 'S', 'T', 'X', 'D', 'Z']);
+    // Drop a French suffix the base already has (HAMELIN → HAMEL), then silent letters.
+    let unsuffixed = SUFFIXES
+        .iter()
+        .chain(&["IER", "IERE", "ETTE", "ARDE", "ELLE", "ENNE", "ERE"])
+        .filter(|suffix| ascii.len() >= suffix.len() + 3 && ascii.ends_with(**suffix))
+        .map(|suffix| &ascii[..ascii.len() - suffix.len()])
+        .min_by_key(|stem| stem.len())
+        .unwrap_or(&ascii);
+    let stem = unsuffixed.trim_end_matches(['A', 'E', 'I', 'O', 'U', 'Y', 'S', 'T', 'X', 'D', 'Z']);
     if stem.len() < 3 {
-        return base.to_string();
+        return None;
     }
     // Long stems take only the short suffixes (GIRARDOT, not GIRARDERAT).
     let pool = if stem.len() >= 6 {
@@ -921,7 +981,7 @@ fn derive_rare_surname(rng: &mut ChaCha8Rng, base: &str) -> String {
     } else {
         SUFFIXES
     };
-    format!("{stem}{}", pool[rng.random_range(0..pool.len())])
+    Some(format!("{stem}{}", pool[rng.random_range(0..pool.len())]))
 }
 
 struct PersonDraft<'a> {

@@ -8,7 +8,10 @@ use rand_chacha::ChaCha8Rng;
 use crate::nir::nir_key_is_valid;
 use crate::person::{Address, Person, REFERENCE_YEAR, chance, is_valid_date};
 use crate::tables::{FIRST_NAME_VARIANTS, STREET_NAMES, STREET_TYPES, Source, Style, Tables};
-use crate::text::{fold_accents, insi_form, phonetic_variant, push_csv_field, title_case, typo};
+use crate::text::{
+    fold_accents, insi_form, phonetic_variant, push_csv_field, push_padded, title_case, typo,
+    upper_case,
+};
 use crate::{ErrorCounts, ErrorKind};
 
 /// OID of the INS-NIR register.
@@ -92,22 +95,21 @@ impl RecordMaker {
         // A bijection of 0..10^k (the multiplier is coprime with 10): unique, not sequential.
         let scrambled =
             (counter.wrapping_mul(387_420_489) + 104_729 + source as u64 * 7919) % modulus;
-        format!(
-            "{}{:0width$}",
-            s.style.ipp_prefix,
-            scrambled,
-            width = usize::from(s.style.ipp_digits)
-        )
+        let mut ipp = String::with_capacity(12);
+        ipp.push_str(s.style.ipp_prefix);
+        push_padded(&mut ipp, scrambled, usize::from(s.style.ipp_digits));
+        ipp
     }
 
     /// Appends the records of `person` to `out`, one CSV line each (without record id).
-    pub(crate) fn records(&mut self, rng: &mut ChaCha8Rng, person: &Person, out: &mut Vec<String>) {
+    pub(crate) fn records(&mut self, rng: &mut ChaCha8Rng, person: &Person, out: &mut Chunk) {
         let mut used_sources: Vec<usize> = Vec::with_capacity(person.n_records);
         for k in 0..person.n_records {
             let source = self.pick_source(rng, person, &used_sources);
             used_sources.push(source);
-            let line = self.record(rng, person, k, source);
-            out.push(line);
+            let start = out.text.len();
+            self.record(rng, person, k, source, &mut out.text);
+            out.spans.push((start, out.text.len(), person.id));
         }
     }
 
@@ -117,12 +119,13 @@ impl RecordMaker {
         p: &Person,
         k: usize,
         source_index: usize,
-    ) -> String {
+        out: &mut String,
+    ) {
         let source: &Source = &self.tables.sources[source_index];
         let style = source.style;
         let local_id = self.next_ipp(source_index);
 
-        let fictitious = chance(rng, 0.0015);
+        let fictitious = chance(rng, 0.001);
         let doubtful = !fictitious && chance(rng, 0.008);
         let has_ins = p.ins.is_some();
         let status = if fictitious || doubtful {
@@ -185,19 +188,18 @@ impl RecordMaker {
         if !fields.ins.is_empty() {
             self.with_ins += 1;
         }
-        fields.to_line()
+        fields.write_line(out);
     }
 
     fn render_name(style: Style, s: &str) -> String {
-        let s = if style.accents {
-            s.to_string()
-        } else {
-            fold_accents(s)
-        };
         if style.title_case {
-            title_case(&s)
+            if style.accents {
+                title_case(s)
+            } else {
+                title_case(&fold_accents(s))
+            }
         } else {
-            s.to_uppercase()
+            upper_case(s, style.accents)
         }
     }
 
@@ -414,7 +416,15 @@ impl RecordMaker {
                 self.count(ErrorKind::DateMissing);
             }
         }
-        f.birth_date = date.unwrap_or_else(|| format!("{y:04}-{m:02}-{d:02}"));
+        f.birth_date = date.unwrap_or_else(|| {
+            let mut s = String::with_capacity(10);
+            push_padded(&mut s, u64::from(y), 4);
+            s.push('-');
+            push_padded(&mut s, u64::from(m), 2);
+            s.push('-');
+            push_padded(&mut s, u64::from(d), 2);
+            s
+        });
 
         f.birth_place_code = if insi {
             p.birthplace.clone()
@@ -549,7 +559,7 @@ impl RecordMaker {
             _ => String::new(),
         };
 
-        let mobile = if moved {
+        let mobile = if k >= p.move_at {
             p.new_mobile.as_ref().or(p.mobile.as_ref())
         } else {
             p.mobile.as_ref()
@@ -638,29 +648,35 @@ impl RecordMaker {
 
     fn city(&self, rng: &mut ChaCha8Rng, style: Style, a: &Address) -> String {
         let c = &self.tables.communes[a.commune];
-        let mut name = c.name.clone();
-        if (c.cog.starts_with("751") || c.cog.starts_with("6938") || c.cog.starts_with("132"))
-            && chance(rng, 0.1)
-        {
-            let n: u32 = a.postcode[3..].parse().unwrap_or(1);
-            name = format!("{name} {n}");
+        let arrondissement =
+            c.cog.starts_with("751") || c.cog.starts_with("6938") || c.cog.starts_with("132");
+        if !arrondissement || !chance(rng, 0.1) {
+            return if style.postal_abbreviations {
+                c.name_laposte.clone()
+            } else {
+                match (style.title_case, style.accents) {
+                    (false, true) => c.name_upper.clone(),
+                    (false, false) => c.name_folded.clone(),
+                    _ => Self::render_name(style, &c.name),
+                }
+            };
         }
+        let n: u32 = a.postcode[3..].parse().unwrap_or(1);
+        let name = format!("{} {n}", c.name);
         if style.postal_abbreviations {
-            // La Poste form: upper case, no accents, no hyphens, SAINT → ST.
-            let upper = fold_accents(&name).to_uppercase().replace(['-', '\''], " ");
-            let words: Vec<&str> = upper
-                .split(' ')
-                .map(|w| match w {
-                    "SAINT" => "ST",
-                    "SAINTE" => "STE",
-                    _ => w,
-                })
-                .collect();
-            words.join(" ")
+            crate::tables::laposte_form(&name)
         } else {
             Self::render_name(style, &name)
         }
     }
+}
+
+/// Records of a chunk: their lines (without record id) in one buffer, and for each the byte
+/// range and the person it belongs to.
+#[derive(Default)]
+pub(crate) struct Chunk {
+    pub text: String,
+    pub spans: Vec<(usize, usize, u64)>,
 }
 
 /// One record's columns (record id added when written).
@@ -689,8 +705,7 @@ struct Fields {
 }
 
 impl Fields {
-    fn to_line(&self) -> String {
-        let mut line = String::with_capacity(256);
+    fn write_line(&self, line: &mut String) {
         let values: [&str; 20] = [
             self.source,
             &self.local_id,
@@ -715,9 +730,8 @@ impl Fields {
         ];
         for v in values {
             line.push(',');
-            push_csv_field(&mut line, v);
+            push_csv_field(line, v);
         }
-        line
     }
 }
 

@@ -48,6 +48,10 @@ pub(crate) struct Commune {
     pub cog: String,
     /// Name as written by INSEE, with accents ("Saint-Étienne"); "Paris" for arrondissements.
     pub name: String,
+    /// The name in upper case with accents, without, and in La Poste's form (ST ETIENNE).
+    pub name_upper: String,
+    pub name_folded: String,
+    pub name_laposte: String,
     /// Postcodes served.
     pub postcodes: Vec<String>,
     /// Index into [`Tables::departements`].
@@ -1066,6 +1070,20 @@ pub(crate) const EMAIL_PROVIDERS: &[(&str, u64)] = &[
     ("hotmail.com", 2),
 ];
 
+/// La Poste's form of a city name: upper case, no accents, no hyphens, SAINT → ST.
+pub(crate) fn laposte_form(name: &str) -> String {
+    let upper = crate::text::upper_case(name, false).replace(['-', '\''], " ");
+    let words: Vec<&str> = upper
+        .split(' ')
+        .map(|w| match w {
+            "SAINT" => "ST",
+            "SAINTE" => "STE",
+            _ => w,
+        })
+        .collect();
+    words.join(" ")
+}
+
 /// Parsed and indexed tables, built once per process.
 pub(crate) struct Tables {
     pub regions: Vec<String>,
@@ -1128,6 +1146,9 @@ impl Tables {
                     communes.push(Commune {
                         cog: (*cog).to_string(),
                         name: (*name).to_string(),
+                        name_upper: crate::text::upper_case(name, true),
+                        name_folded: crate::text::upper_case(name, false),
+                        name_laposte: laposte_form(name),
                         postcodes: postcodes.split(' ').map(str::to_string).collect(),
                         dept,
                         weight,

@@ -50,7 +50,32 @@ pub(crate) fn fold_accents(s: &str) -> String {
 
 /// The INSi form of a strict trait: upper case, no diacritics, separators kept.
 pub(crate) fn insi_form(s: &str) -> String {
-    fold_accents(s).to_uppercase()
+    upper_case(s, false)
+}
+
+/// Upper case in one pass, keeping (`accents`) or folding diacritics.
+pub(crate) fn upper_case(s: &str, accents: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    if s.is_ascii() {
+        out.push_str(s);
+        out.make_ascii_uppercase();
+        return out;
+    }
+    for c in s.chars() {
+        if accents {
+            out.extend(c.to_uppercase());
+            continue;
+        }
+        match fold_char(c) {
+            Some(f) => out.push(f.to_ascii_uppercase()),
+            None => out.push_str(match c {
+                'Œ' | 'œ' => "OE",
+                'Æ' | 'æ' => "AE",
+                _ => "SS",
+            }),
+        }
+    }
+    out
 }
 
 /// "LE GALL-D'ARC" → "Le Gall-D'Arc": upper case after a start, space, hyphen or apostrophe.
@@ -299,6 +324,27 @@ pub(crate) fn phonetic_variant<R: Rng>(rng: &mut R, s: &str) -> Option<String> {
     }
 }
 
+/// Appends `value` in decimal, left-padded with zeros to `width` digits.
+pub(crate) fn push_padded(out: &mut String, value: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = value;
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for _ in len..width {
+        out.push('0');
+    }
+    for &d in digits[..len].iter().rev() {
+        out.push(d as char);
+    }
+}
+
 /// Appends `value` to a CSV line, quoted when it holds a comma, quote or line break.
 pub(crate) fn push_csv_field(line: &mut String, value: &str) {
     if value.contains([',', '"', '\n', '\r']) {
@@ -363,6 +409,15 @@ mod tests {
         assert!(seen.contains("MORO"), "{seen:?}");
         assert!(seen.contains("MOREAUX"), "{seen:?}");
         assert!(phonetic_variant(&mut rng, "PHILIPPE").is_some());
+    }
+
+    #[test]
+    fn padded_numbers() {
+        let mut s = String::new();
+        push_padded(&mut s, 42, 5);
+        push_padded(&mut s, 0, 1);
+        push_padded(&mut s, 123_456, 3);
+        assert_eq!(s, "000420123456");
     }
 
     #[test]

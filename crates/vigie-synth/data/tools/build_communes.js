@@ -1,9 +1,9 @@
 // Rebuilds ../communes.tsv from the npm package @etalab/decoupage-administratif (MIT; data from
 // INSEE's COG and La Poste's postcode base, both open data).
 // usage: node build_communes.js PATH/TO/package/data > ../communes.tsv
-// Per département: every commune of 30,000+ inhabitants, every municipal arrondissement (Paris, Lyon, Marseille,
-// arrondissement, whose COG codes are the birthplace codes of the NIR), the chef-lieu, the four
-// largest communes and three small communes (200-5,000 inhabitants, evenly spaced by code) that
+// Per département: every commune of 30,000+ inhabitants, every municipal arrondissement of
+// Paris, Lyon and Marseille (their COG codes are the birthplace codes of the NIR), the chef-lieu,
+// the four largest communes and three small communes (200-5,000 inhabitants, evenly spaced by code) that
 // carry the weight of the rest of the département, so département totals stay true.
 const dir = process.argv[2];
 const communes = require(dir + "/communes.json");
