@@ -1,2 +1,1 @@
 //! Vigie's integration tests: one binary, one module per area.
-

@@ -9,6 +9,7 @@ pub mod compare;
 pub mod date;
 pub mod ids;
 pub mod ins;
+pub mod matching;
 pub mod normalize;
 pub mod phonetics;
 pub mod record;
