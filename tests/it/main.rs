@@ -1,1 +1,3 @@
 //! Vigie's integration tests: one binary, one module per area.
+
+mod fuzz_replay;

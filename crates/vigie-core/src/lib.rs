@@ -7,6 +7,7 @@
 pub mod birthplace;
 pub mod compare;
 pub mod date;
+pub mod fuzz;
 pub mod ids;
 pub mod ins;
 pub mod matching;

@@ -20,3 +20,15 @@ pub fn name_key(input: &str) -> String {
 pub fn first_names(input: &str) -> Vec<String> {
     rniv(input).split_whitespace().map(str::to_owned).collect()
 }
+
+/// Digits of a phone number (TEMPORARY until the text module lands).
+pub fn digits(input: &str) -> String {
+    let d: String = input.chars().filter(char::is_ascii_digit).collect();
+    if let Some(rest) = d.strip_prefix("330") {
+        format!("0{rest}")
+    } else if let Some(rest) = d.strip_prefix("33") {
+        format!("0{rest}")
+    } else {
+        d
+    }
+}

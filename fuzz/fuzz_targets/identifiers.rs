@@ -1,0 +1,4 @@
+//! Fuzz target: `vigie_core::fuzz::identifiers` on arbitrary bytes.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| vigie_core::fuzz::identifiers(data));
