@@ -56,9 +56,14 @@ pub fn run(args: &NormalizeArgs) -> anyhow::Result<i32> {
         .with_context(|| format!("cannot create {}", args.output.display()))?;
     writer.write_record(HEADER)?;
     for (record, findings) in input.records.iter().zip(&findings_per_record) {
-        let text = |value: &Option<String>| value.as_deref().map(normalize::rniv).unwrap_or_default();
+        let text =
+            |value: &Option<String>| value.as_deref().map(normalize::rniv).unwrap_or_default();
         let birth_name = record.birth_name.as_deref().unwrap_or("");
-        let first_names = record.first_names.as_deref().map(normalize::first_names).unwrap_or_default();
+        let first_names = record
+            .first_names
+            .as_deref()
+            .map(normalize::first_names)
+            .unwrap_or_default();
         let first = first_names.first().map(String::as_str).unwrap_or("");
         let sex = match record.sex {
             vigie_core::sex::Sex::Male => "M",
@@ -67,19 +72,42 @@ pub fn run(args: &NormalizeArgs) -> anyhow::Result<i32> {
         };
         let row: Vec<String> = vec![
             record.record_id.to_string(),
-            record.source.as_ref().map(ToString::to_string).unwrap_or_default(),
-            record.local_id.as_ref().map(ToString::to_string).unwrap_or_default(),
+            record
+                .source
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            record
+                .local_id
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             text(&record.birth_name),
             text(&record.used_name),
             text(&record.first_names),
             text(&record.used_first_name),
             sex.to_owned(),
-            record.birth_date.map(|date| date.to_string()).unwrap_or_default(),
-            record.birth_place.as_ref().map(|code| code.as_str().to_owned()).unwrap_or_default(),
-            record.ins.as_ref().map(|ins| ins.matricule().to_owned()).unwrap_or_default(),
+            record
+                .birth_date
+                .map(|date| date.to_string())
+                .unwrap_or_default(),
+            record
+                .birth_place
+                .as_ref()
+                .map(|code| code.as_str().to_owned())
+                .unwrap_or_default(),
+            record
+                .ins
+                .as_ref()
+                .map(|ins| ins.matricule().to_owned())
+                .unwrap_or_default(),
             record.state.status().code().to_owned(),
             normalize::name_key(birth_name),
-            record.used_name.as_deref().map(normalize::name_key).unwrap_or_default(),
+            record
+                .used_name
+                .as_deref()
+                .map(normalize::name_key)
+                .unwrap_or_default(),
             phonetics::phonex(birth_name),
             phonetics::soundex2(birth_name),
             phonetics::double_metaphone(birth_name).0,

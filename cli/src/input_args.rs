@@ -36,7 +36,11 @@ impl InputArgs {
     /// # Errors
     /// A bad mapping, encoding or delimiter.
     pub fn options(&self) -> anyhow::Result<ReadOptions> {
-        let mapping = self.map.iter().map(|m| parse_mapping(m)).collect::<Result<Vec<_>, _>>()?;
+        let mapping = self
+            .map
+            .iter()
+            .map(|m| parse_mapping(m))
+            .collect::<Result<Vec<_>, _>>()?;
         let encoding: Encoding = self.encoding.parse()?;
         let delimiter = u8::try_from(self.delimiter)
             .ok()
@@ -46,7 +50,9 @@ impl InputArgs {
             encoding,
             strict: self.strict,
             mapping,
-            parse: ParseOptions { allow_test_oids: self.allow_test_oids },
+            parse: ParseOptions {
+                allow_test_oids: self.allow_test_oids,
+            },
             delimiter: Some(delimiter),
         })
     }
@@ -74,7 +80,10 @@ pub fn print_report(report: &InputReport) {
         eprintln!("… and {} more skipped rows", report.bad_rows.len() - 20);
     }
     if report.rows_decoded_windows_1252 > 0 {
-        eprintln!("{} rows decoded as Windows-1252", report.rows_decoded_windows_1252);
+        eprintln!(
+            "{} rows decoded as Windows-1252",
+            report.rows_decoded_windows_1252
+        );
     }
     for ((field, label), count) in &report.finding_counts {
         eprintln!("{count:>9}  {field}: {label} (kept as unknown)");

@@ -11,7 +11,7 @@ use crate::compare;
 use crate::date::{self, DateComparison, PartialDate};
 use crate::sex::Sex;
 
-use super::prepare::{MatchRecord, Name, NameKeys, same_name};
+use super::prepare::{MatchRecord, Name, NameKeys, jaro_winkler_upper_bound, same_name};
 
 /// The compared fields, in model order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -349,15 +349,25 @@ fn opt_same(a: Option<&Name>, b: Option<&Name>) -> bool {
     matches!((a, b), (Some(x), Some(y)) if same_name(x, y))
 }
 
-/// True when every token of the shorter key appears in the longer one, which has more tokens.
-fn tokens_contained(a: &str, b: &str) -> bool {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if !long.contains(' ') {
+/// True when every token of the name with fewer tokens appears in the other one.
+fn tokens_contained(a: &NameKeys, b: &NameKeys) -> bool {
+    if a.tokens == b.tokens {
         return false;
     }
-    let short_tokens = short.split(' ').count();
-    let long_tokens = long.split(' ').count();
-    short_tokens < long_tokens && short.split(' ').all(|t| long.split(' ').any(|u| u == t))
+    let (short, long) = if a.tokens < b.tokens { (a, b) } else { (b, a) };
+    short
+        .key
+        .split(' ')
+        .all(|t| long.key.split(' ').any(|u| u == t))
+}
+
+/// Jaro–Winkler of two names when it can reach `floor`, 0 otherwise (skips the computation
+/// when the letter bags rule it out).
+fn jaro_winkler_at_least(a: &NameKeys, b: &NameKeys, floor: f64) -> f64 {
+    if jaro_winkler_upper_bound(a, b) < floor {
+        return 0.0;
+    }
+    compare::jaro_winkler(&a.key, &b.key)
 }
 
 fn birth_name_level(a: &MatchRecord, b: &MatchRecord) -> Option<u8> {
@@ -368,12 +378,12 @@ fn birth_name_level(a: &MatchRecord, b: &MatchRecord) -> Option<u8> {
     match (&a.birth_name, &b.birth_name) {
         (Some(x), Some(y)) => Some(if same_name(x, y) {
             EXACT
-        } else if cross || tokens_contained(&x.key, &y.key) {
+        } else if cross || tokens_contained(x, y) {
             CROSS
         } else if x.same_phonex(y) {
             PHONETIC
         } else {
-            let jw = compare::jaro_winkler(&x.key, &y.key);
+            let jw = jaro_winkler_at_least(x, y, 0.85);
             if jw >= 0.93 {
                 JW_HIGH
             } else if jw >= 0.85 {
@@ -409,13 +419,13 @@ fn first_names_level(a: &MatchRecord, b: &MatchRecord) -> Option<u8> {
     let any_equal = la.iter().chain(extra_a).any(|x| {
         lb.iter()
             .chain(extra_b.clone())
-            .any(|y| same_name(x, y) || tokens_contained(&x.key, &y.key))
+            .any(|y| same_name(x, y) || tokens_contained(x, y))
     });
     Some(if any_equal {
         ANY_EQUAL
     } else if fa.same_phonex(fb) {
         PHONETIC
-    } else if compare::jaro_winkler(&fa.key, &fb.key) >= 0.9 {
+    } else if jaro_winkler_at_least(fa, fb, 0.9) >= 0.9 {
         CLOSE
     } else {
         DIFFERENT
@@ -456,7 +466,7 @@ fn swapped_levels(a: &MatchRecord, b: &MatchRecord) -> Option<(u8, u8)> {
 pub fn birth_date_level(a: Option<PartialDate>, b: Option<PartialDate>) -> Option<u8> {
     use level::date::*;
     let (a, b) = (a?, b?);
-    Some(match date::compare(&a, &b) {
+    Some(match fast_date_compare(a, b) {
         DateComparison::Exact => EXACT,
         DateComparison::DayMonthSwapped => DAY_MONTH_SWAPPED,
         DateComparison::OneDigitTypo => ONE_DIGIT_TYPO,
@@ -472,6 +482,71 @@ pub fn birth_date_level(a: Option<PartialDate>, b: Option<PartialDate>) -> Optio
             }
         }
     })
+}
+
+/// `YYYYMMDD` digits of a date (month and day 0 when unknown).
+fn date_digits(d: PartialDate) -> [u8; 8] {
+    let (y, m, day) = (d.year(), d.month().unwrap_or(0), d.day().unwrap_or(0));
+    let digit = |v: u16| (v % 10) as u8;
+    [
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        m / 10 % 10,
+        m % 10,
+        day / 10 % 10,
+        day % 10,
+    ]
+}
+
+/// `date::compare` without allocation (same answers: a property test checks it).
+fn fast_date_compare(a: PartialDate, b: PartialDate) -> DateComparison {
+    match (a, b) {
+        (PartialDate::Full(ya, ma, da), PartialDate::Full(yb, mb, db)) => {
+            if a == b {
+                return DateComparison::Exact;
+            }
+            if ya != yb {
+                // Only a typo can relate two full dates of different years.
+                return if one_digit_typo(a, b) {
+                    DateComparison::OneDigitTypo
+                } else {
+                    DateComparison::Different
+                };
+            }
+            if ma == db && da == mb {
+                return DateComparison::DayMonthSwapped;
+            }
+            let placeholder = |m: u8, d: u8| m == 1 && d == 1;
+            if placeholder(ma, da) != placeholder(mb, db) {
+                return DateComparison::Placeholder;
+            }
+            if one_digit_typo(a, b) {
+                DateComparison::OneDigitTypo
+            } else if ma == mb {
+                DateComparison::SameYearMonth
+            } else {
+                DateComparison::SameYear
+            }
+        }
+        _ => date::compare(&a, &b),
+    }
+}
+
+fn one_digit_typo(a: PartialDate, b: PartialDate) -> bool {
+    let (x, y) = (date_digits(a), date_digits(b));
+    let mut diffs = x
+        .iter()
+        .zip(&y)
+        .enumerate()
+        .filter(|(_, (p, q))| p != q)
+        .map(|(i, _)| i);
+    match (diffs.next(), diffs.next(), diffs.next()) {
+        (Some(_), None, None) => true,
+        (Some(i), Some(j), None) if j == i + 1 => x.get(i) == y.get(j) && x.get(j) == y.get(i),
+        _ => false,
+    }
 }
 
 fn sex_level(a: Sex, b: Sex) -> Option<u8> {
@@ -643,7 +718,7 @@ mod tests {
         );
         assert_eq!(v.level(ComparisonKind::Sex), Some(level::binary::EQUAL));
         assert_eq!(v.level(ComparisonKind::Ins), None);
-        let c = rec("DUPONT", "MARIE", "1950-03-04", 'F');
+        let c = rec("DUPONT", "MARIE", "1955-07-21", 'F');
         let v = compare(&a, &c);
         assert_eq!(
             v.level(ComparisonKind::FirstNames),
@@ -756,6 +831,27 @@ mod tests {
                     prop_assert_eq!(level, 0, "{:?}", kind);
                 }
             }
+        }
+
+        #[test]
+        fn fast_date_compare_agrees_with_date_compare(
+            y1 in 1900u16..2030, m1 in 1u8..=12, d1 in 1u8..=28,
+            y2 in 1900u16..2030, m2 in 1u8..=12, d2 in 1u8..=28,
+            near in any::<bool>(), kind in 0u8..3,
+        ) {
+            let a = PartialDate::Full(y1, m1, d1);
+            let b = if near { PartialDate::Full(y1, m2, d2) } else { PartialDate::Full(y2, m2, d2) };
+            let b = match kind {
+                0 => b,
+                1 => PartialDate::YearMonth(b.year(), m2),
+                _ => PartialDate::Year(b.year()),
+            };
+            prop_assert_eq!(fast_date_compare(a, b), date::compare(&a, &b));
+            prop_assert_eq!(fast_date_compare(b, a), date::compare(&b, &a));
+            let swapped = PartialDate::Full(y1, d1.min(12), m1);
+            prop_assert_eq!(fast_date_compare(a, swapped), date::compare(&a, &swapped));
+            let typo = PartialDate::Full(y1 + 10 * u16::from(near), m1, d1);
+            prop_assert_eq!(fast_date_compare(a, typo), date::compare(&a, &typo));
         }
 
         #[test]

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::date::PartialDate;
+use crate::matching::model::fnv1a;
 use crate::normalize;
 use crate::phonetics;
 use crate::record::IdentityRecord;
@@ -27,6 +28,13 @@ pub struct NameKeys {
     pub phonex: Box<str>,
     /// French Soundex2 key of `key`.
     pub soundex2: Box<str>,
+    /// FNV-1a hash of `key` (fast inequality).
+    pub hash: u64,
+    /// Number of space-separated tokens of `key`.
+    pub tokens: u8,
+    /// Letter counts of `key` (`A`–`Z` at 0–25, space at 26, anything else at 31) when the key
+    /// is ASCII; they bound Jaro–Winkler from above, so most dissimilar pairs skip it.
+    pub bag: Option<[u8; 32]>,
 }
 
 impl NameKeys {
@@ -40,6 +48,9 @@ impl NameKeys {
             key: key.into(),
             phonex: phonetics::phonex(key).into(),
             soundex2: phonetics::soundex2(key).into(),
+            hash: fnv1a(key.as_bytes(), 0),
+            tokens: key.split(' ').count().min(255) as u8,
+            bag: key.is_ascii().then(|| letter_bag(key)),
         })
     }
 
@@ -54,7 +65,39 @@ pub type Name = Arc<NameKeys>;
 
 /// True when two names have the same matching key (pointer equality first).
 pub fn same_name(a: &NameKeys, b: &NameKeys) -> bool {
-    std::ptr::eq(a, b) || a.key == b.key
+    std::ptr::eq(a, b) || (a.hash == b.hash && a.key == b.key)
+}
+
+fn letter_bag(key: &str) -> [u8; 32] {
+    let mut bag = [0u8; 32];
+    for byte in key.bytes() {
+        let slot = match byte {
+            b'A'..=b'Z' => usize::from(byte - b'A'),
+            b' ' => 26,
+            _ => 31,
+        };
+        if let Some(count) = bag.get_mut(slot) {
+            *count = count.saturating_add(1);
+        }
+    }
+    bag
+}
+
+/// An upper bound of the Jaro–Winkler similarity of two names (1 when unknown): Jaro is at most
+/// (m/|a| + m/|b| + 1)/3 with m the common letters, and the Winkler prefix bonus at most
+/// 0.4 (1 − Jaro).
+pub fn jaro_winkler_upper_bound(a: &NameKeys, b: &NameKeys) -> f64 {
+    let (Some(x), Some(y)) = (&a.bag, &b.bag) else {
+        return 1.0;
+    };
+    let common: u32 = x.iter().zip(y).map(|(p, q)| u32::from(*p.min(q))).sum();
+    let (la, lb) = (a.key.len() as f64, b.key.len() as f64);
+    if la == 0.0 || lb == 0.0 {
+        return 1.0;
+    }
+    let m = f64::from(common);
+    let jaro = (m / la + m / lb + 1.0) / 3.0;
+    (0.4 + 0.6 * jaro).min(1.0)
 }
 
 /// An INS matricule as 15 bytes (13 characters and the 2-digit key; `2A`/`2B` kept as letters).
@@ -405,6 +448,47 @@ mod tests {
         assert!(cache.family("  ").is_none());
         let firsts = cache.first_names("Jean Paul");
         assert_eq!(firsts.len(), 2);
+    }
+
+    #[test]
+    fn upper_bound_bounds_jaro_winkler() {
+        let names = [
+            "MARTIN",
+            "MARTINE",
+            "DUPONT",
+            "DUPOND",
+            "LE GALL",
+            "A",
+            "ZYLBERSTEIN",
+            "NGUYEN",
+            "MRATIN",
+        ];
+        for a in names {
+            for b in names {
+                let (x, y) = (
+                    NameKeys::from_key(a).unwrap(),
+                    NameKeys::from_key(b).unwrap(),
+                );
+                let jw = crate::compare::jaro_winkler(a, b);
+                assert!(jaro_winkler_upper_bound(&x, &y) + 1e-12 >= jw, "{a} {b}");
+            }
+        }
+        let (x, y) = (
+            NameKeys::from_key("MARTIN").unwrap(),
+            NameKeys::from_key("DUPONT").unwrap(),
+        );
+        assert!(jaro_winkler_upper_bound(&x, &y) < 0.85);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn upper_bound_is_an_upper_bound(a in "[A-F ]{1,9}", b in "[A-F ]{1,9}") {
+            let (Some(x), Some(y)) = (NameKeys::from_key(&a), NameKeys::from_key(&b)) else {
+                return Ok(());
+            };
+            let jw = crate::compare::jaro_winkler(&x.key, &y.key);
+            proptest::prop_assert!(jaro_winkler_upper_bound(&x, &y) + 1e-12 >= jw);
+        }
     }
 
     #[test]

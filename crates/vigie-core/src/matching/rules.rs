@@ -329,7 +329,7 @@ mod tests {
                 rule: Some(RuleHit::Fictitious)
             }
         );
-        let d = rec("DUPONT", "JEAN", "1950-03-04", 'M');
+        let d = rec("DUPONT", "JEAN", "1961-09-17", 'M');
         let verdict = apply(&a, &d, compare(&a, &d), Decision::AutoLink);
         assert_eq!(verdict.rule, Some(RuleHit::BirthDatesFarApart));
     }
