@@ -143,6 +143,9 @@ fn pack(a: u32, b: u32, rule: usize) -> u64 {
     (u64::from(lo) << (INDEX_BITS + RULE_BITS)) | (u64::from(hi) << RULE_BITS) | rule as u64
 }
 
+/// (blocking key, window sort key, record index).
+type BlockEntry = (u64, u64, u32);
+
 /// Size buckets of the blocking report: upper bounds (inclusive) of each bucket.
 pub const BLOCK_SIZE_BUCKETS: [u64; 8] = [1, 2, 5, 10, 50, 128, 1000, u64::MAX];
 
@@ -167,7 +170,7 @@ pub fn block(
     let mut stats = Vec::with_capacity(rules.len());
     for (rule_index, &rule) in rules.iter().enumerate() {
         let order = rule.window_order();
-        let chunks: Vec<(Vec<(u64, u64, u32)>, u64)> = records
+        let chunks: Vec<(Vec<BlockEntry>, u64)> = records
             .par_chunks(8192)
             .enumerate()
             .map(|(chunk_index, chunk)| {
