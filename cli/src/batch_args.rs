@@ -94,10 +94,32 @@ impl BatchArgs {
     }
 }
 
+/// CPU seconds (user + system) used by this process so far, from `/proc/self/stat` (0 where
+/// that file does not exist). Shown beside wall times: on a shared machine it is the robust
+/// figure.
+pub fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// Progress bars on stderr.
 pub struct Bars {
     quiet: bool,
-    current: Mutex<Option<(ProgressBar, Instant, String)>>,
+    current: Mutex<Option<(ProgressBar, Instant, String, f64)>>,
     started: Instant,
 }
 
@@ -131,13 +153,13 @@ impl Progress for Bars {
         };
         bar.set_message(step.to_owned());
         if let Ok(mut current) = self.current.lock() {
-            *current = Some((bar, Instant::now(), step.to_owned()));
+            *current = Some((bar, Instant::now(), step.to_owned(), cpu_seconds()));
         }
     }
 
     fn advance(&self, amount: u64) {
         if let Ok(current) = self.current.lock()
-            && let Some((bar, _, _)) = current.as_ref()
+            && let Some((bar, _, _, _)) = current.as_ref()
         {
             bar.inc(amount);
         }
@@ -145,10 +167,14 @@ impl Progress for Bars {
 
     fn finish(&self) {
         if let Ok(mut current) = self.current.lock()
-            && let Some((bar, started, step)) = current.take()
+            && let Some((bar, started, step, cpu)) = current.take()
         {
             bar.finish_and_clear();
-            eprintln!("{step:>20}  {:.2} s", started.elapsed().as_secs_f64());
+            eprintln!(
+                "{step:>20}  {:6.2} s wall {:6.2} s cpu",
+                started.elapsed().as_secs_f64(),
+                cpu_seconds() - cpu
+            );
         }
     }
 }

@@ -237,10 +237,11 @@ fn print_summary(ids: &[RecordId], outcome: &DedupeOutcome, wall: f64) {
         .collect();
     eprintln!("steps: {}", times.join(", "));
     eprintln!(
-        "dedupe: {} records, {} clusters, {} refused links, {:.2} s",
+        "dedupe: {} records, {} clusters, {} refused links, {:.2} s wall, {:.2} s cpu",
         ids.len(),
         outcome.clustering.cluster_count(),
         outcome.clustering.refused.len(),
-        wall
+        wall,
+        crate::batch_args::cpu_seconds()
     );
 }

@@ -231,10 +231,22 @@ pub fn block(
         return Err(PipelineError::TooManyRules(rules.len()));
     }
     progress.start("blocking", Some(rules.len() as u64));
+    let orders = [
+        WindowOrder::BirthName,
+        WindowOrder::FirstName,
+        WindowOrder::BirthDate,
+    ];
+    let sort_keys: Vec<[u64; 3]> = records
+        .par_iter()
+        .map(|r| orders.map(|order| window_sort_key(r, order)))
+        .collect();
     let mut packed: Vec<u64> = Vec::new();
     let mut stats = Vec::with_capacity(rules.len());
     for (rule_index, &rule) in rules.iter().enumerate() {
-        let order = rule.window_order();
+        let order_slot = orders
+            .iter()
+            .position(|o| *o == rule.window_order())
+            .unwrap_or(0);
         let chunks: Vec<(Vec<BlockEntry>, u64)> = records
             .par_chunks(8192)
             .enumerate()
@@ -251,8 +263,12 @@ pub fn block(
                     keys.sort_unstable();
                     keys.dedup();
                     with_key += 1;
-                    let sort_key = window_sort_key(record, order);
                     let index = (chunk_index * 8192 + offset) as u32;
+                    let sort_key = sort_keys
+                        .get(index as usize)
+                        .and_then(|keys| keys.get(order_slot))
+                        .copied()
+                        .unwrap_or(0);
                     out.extend(keys.iter().map(|&key| (key, sort_key, index)));
                 }
                 (out, with_key)

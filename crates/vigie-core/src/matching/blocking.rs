@@ -178,7 +178,7 @@ impl BlockingRule {
             }
             BlockingRule::FirstNamePostcode => {
                 if let (Some(first), Some(postcode)) = (first, &record.postcode) {
-                    out.push(key(seed, &[phonetic(first), postcode.as_bytes()]));
+                    out.push(key(seed, &[phonetic(first), &postcode.to_le_bytes()]));
                 }
             }
             BlockingRule::Phone => {
@@ -188,7 +188,7 @@ impl BlockingRule {
             }
             BlockingRule::Email => {
                 if let Some(email) = &record.email {
-                    out.push(key(seed, &[email.as_bytes()]));
+                    out.push(key(seed, &[&email.to_le_bytes()]));
                 }
             }
             BlockingRule::OtherId => {

@@ -11,7 +11,9 @@ use crate::compare;
 use crate::date::{self, DateComparison, PartialDate};
 use crate::sex::Sex;
 
-use super::prepare::{MatchRecord, Name, NameKeys, jaro_winkler_upper_bound, same_name};
+use super::prepare::{
+    MatchRecord, Name, NameKeys, jaro_winkler_upper_bound, same_name, text_jaro_winkler_upper_bound,
+};
 
 /// The compared fields, in model order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -334,10 +336,7 @@ pub fn compare(a: &MatchRecord, b: &MatchRecord) -> ComparisonVector {
             ComparisonKind::Phone,
             one_edit_level(a.phone.as_deref(), b.phone.as_deref()),
         )
-        .with(
-            ComparisonKind::Email,
-            email_level(a.email.as_deref(), b.email.as_deref()),
-        )
+        .with(ComparisonKind::Email, email_level(a.email, b.email))
         .with(
             ComparisonKind::OtherId,
             one_edit_level(a.other_id.as_deref(), b.other_id.as_deref()),
@@ -627,7 +626,7 @@ fn one_edit_level(a: Option<&str>, b: Option<&str>) -> Option<u8> {
     })
 }
 
-fn email_level(a: Option<&str>, b: Option<&str>) -> Option<u8> {
+fn email_level(a: Option<u64>, b: Option<u64>) -> Option<u8> {
     let (a, b) = (a?, b?);
     Some(if a == b {
         level::binary::EQUAL
@@ -648,11 +647,14 @@ fn location_level(a: &MatchRecord, b: &MatchRecord) -> Option<u8> {
     };
     let same_area = postcode == Some(true) || city == Some(true);
     if let (Some(x), Some(y)) = (&a.address, &b.address) {
-        if x == y {
+        if x.hash == y.hash && x.text == y.text {
             return Some(ADDRESS_EXACT);
         }
         let area_known_different = !same_area && (postcode == Some(false) || city == Some(false));
-        if !area_known_different && compare::jaro_winkler(x, y) >= 0.9 {
+        if !area_known_different
+            && text_jaro_winkler_upper_bound(&x.text, &y.text) >= 0.9
+            && compare::jaro_winkler(&x.text, &y.text) >= 0.9
+        {
             return Some(ADDRESS_CLOSE);
         }
         return Some(if same_area { SAME_AREA } else { DIFFERENT });
@@ -668,6 +670,7 @@ fn location_level(a: &MatchRecord, b: &MatchRecord) -> Option<u8> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::matching::prepare::text_hash;
     use crate::matching::testutil::rec;
     use proptest::prelude::*;
 
@@ -780,10 +783,10 @@ mod tests {
         assert_eq!(compare(&a, &b).level(ComparisonKind::Location), Some(0));
         b.address = Some("12 RUE DE LA PAIXX".into());
         assert_eq!(compare(&a, &b).level(ComparisonKind::Location), Some(1));
-        a.postcode = Some("75002".into());
-        b.postcode = Some("69001".into());
+        a.postcode = Some(text_hash("75002"));
+        b.postcode = Some(text_hash("69001"));
         assert_eq!(compare(&a, &b).level(ComparisonKind::Location), Some(3));
-        b.postcode = Some("75002".into());
+        b.postcode = Some(text_hash("75002"));
         b.address = Some("3 BOULEVARD VOLTAIRE".into());
         assert_eq!(compare(&a, &b).level(ComparisonKind::Location), Some(2));
         b.address = None;

@@ -90,14 +90,58 @@ pub fn jaro_winkler_upper_bound(a: &NameKeys, b: &NameKeys) -> f64 {
     let (Some(x), Some(y)) = (&a.bag, &b.bag) else {
         return 1.0;
     };
-    let common: u32 = x.iter().zip(y).map(|(p, q)| u32::from(*p.min(q))).sum();
-    let (la, lb) = (a.key.len() as f64, b.key.len() as f64);
-    if la == 0.0 || lb == 0.0 {
+    bag_bound(x, y, a.key.len(), b.key.len())
+}
+
+fn bag_bound(x: &[u8; 32], y: &[u8; 32], la: usize, lb: usize) -> f64 {
+    if la == 0 || lb == 0 {
         return 1.0;
     }
+    let common: u32 = x.iter().zip(y).map(|(p, q)| u32::from(*p.min(q))).sum();
     let m = f64::from(common);
-    let jaro = (m / la + m / lb + 1.0) / 3.0;
+    let jaro = (m / la as f64 + m / lb as f64 + 1.0) / 3.0;
     (0.4 + 0.6 * jaro).min(1.0)
+}
+
+/// [`jaro_winkler_upper_bound`] of two texts (1 unless both are ASCII).
+pub fn text_jaro_winkler_upper_bound(a: &str, b: &str) -> f64 {
+    if !(a.is_ascii() && b.is_ascii()) {
+        return 1.0;
+    }
+    let fold = |text: &str| {
+        let mut bag = [0u8; 32];
+        for byte in text.bytes() {
+            let slot = usize::from(byte.to_ascii_uppercase()) % 32;
+            if let Some(count) = bag.get_mut(slot) {
+                *count = count.saturating_add(1);
+            }
+        }
+        bag
+    };
+    bag_bound(&fold(a), &fold(b), a.len(), b.len())
+}
+
+/// Stable hash of a text value compared only for equality (postcode, city, e-mail).
+pub fn text_hash(text: &str) -> u64 {
+    fnv1a(text.as_bytes(), 0x7465_7874)
+}
+
+/// A normalised address with its hash (equality without touching the text).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AddressText {
+    /// [`text_hash`] of `text`.
+    pub hash: u64,
+    /// The normalised address.
+    pub text: Box<str>,
+}
+
+impl From<&str> for AddressText {
+    fn from(text: &str) -> AddressText {
+        AddressText {
+            hash: text_hash(text),
+            text: text.into(),
+        }
+    }
 }
 
 /// An INS matricule as 15 bytes (13 characters and the 2-digit key; `2A`/`2B` kept as letters).
@@ -151,15 +195,15 @@ pub struct MatchRecord {
     /// Doubtful identity.
     pub doubtful: bool,
     /// Normalised street address (ASCII upper case, abbreviations expanded).
-    pub address: Option<Box<str>>,
-    /// Postal code without spaces, upper case.
-    pub postcode: Option<Box<str>>,
-    /// RNIV-normalised city.
-    pub city: Option<Arc<str>>,
+    pub address: Option<AddressText>,
+    /// Hash ([`text_hash`]) of the postal code without spaces, upper case.
+    pub postcode: Option<u64>,
+    /// Hash of the RNIV-normalised city.
+    pub city: Option<u64>,
     /// Phone digits.
     pub phone: Option<Box<str>>,
-    /// E-mail, lower case, trimmed.
-    pub email: Option<Box<str>>,
+    /// Hash of the e-mail, lower case, trimmed.
+    pub email: Option<u64>,
     /// Other identifier, upper case, without spaces.
     pub other_id: Option<Box<str>>,
     /// Relative frequency of the birth name in the population the model was trained on (0 when
@@ -238,12 +282,12 @@ impl MatchRecord {
                 .address
                 .as_deref()
                 .and_then(normalize_address)
-                .map(Into::into),
+                .map(|a| AddressText::from(a.as_str())),
             postcode: record
                 .postcode
                 .as_deref()
                 .and_then(compact_code)
-                .map(Into::into),
+                .map(|c| text_hash(&c)),
             city: record.city.as_deref().and_then(|c| cache.text(c)),
             phone: record.phone.as_deref().and_then(digits).map(Into::into),
             email: record
@@ -251,7 +295,7 @@ impl MatchRecord {
                 .as_deref()
                 .map(|e| e.trim().to_lowercase())
                 .filter(|e| !e.is_empty())
-                .map(Into::into),
+                .map(|e| text_hash(&e)),
             other_id: record
                 .other_id
                 .as_deref()
@@ -280,7 +324,7 @@ pub struct NameCache {
     family: FxHashMap<Box<str>, Option<Name>>,
     given: FxHashMap<Box<str>, Arc<[Name]>>,
     given_keys: FxHashMap<Box<str>, Name>,
-    text: FxHashMap<Box<str>, Option<Arc<str>>>,
+    text: FxHashMap<Box<str>, Option<u64>>,
     capacity: usize,
 }
 
@@ -347,15 +391,15 @@ impl NameCache {
         names
     }
 
-    /// A shared RNIV-normalised text (cities); `None` when empty after normalisation.
-    pub fn text(&mut self, raw: &str) -> Option<Arc<str>> {
+    /// The hash of an RNIV-normalised text (cities); `None` when empty after normalisation.
+    pub fn text(&mut self, raw: &str) -> Option<u64> {
         if let Some(hit) = self.text.get(raw) {
-            return hit.clone();
+            return *hit;
         }
         self.trim_if_full();
         let value = normalize::rniv(raw);
-        let value = (!value.is_empty()).then(|| Arc::<str>::from(value.as_str()));
-        self.text.insert(raw.into(), value.clone());
+        let value = (!value.is_empty()).then(|| text_hash(&value));
+        self.text.insert(raw.into(), value);
         value
     }
 }
@@ -481,6 +525,12 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn text_upper_bound_is_an_upper_bound(a in "[0-9A-Za-z ]{1,30}", b in "[0-9A-Za-z ]{1,30}") {
+            let jw = crate::compare::jaro_winkler(&a, &b);
+            proptest::prop_assert!(text_jaro_winkler_upper_bound(&a, &b) + 1e-12 >= jw);
+        }
+
         #[test]
         fn upper_bound_is_an_upper_bound(a in "[A-F ]{1,9}", b in "[A-F ]{1,9}") {
             let (Some(x), Some(y)) = (NameKeys::from_key(&a), NameKeys::from_key(&b)) else {
