@@ -1,43 +1,52 @@
-//! The `vigie` command line.
+//! The `vigie` command line. Each subcommand lives in its own `cmd_*` module with a clap `Args`
+//! struct and a `run` function returning the exit code; `main` only dispatches.
 
 mod batch_args;
 mod cmd_blocking_report;
 mod cmd_dedupe;
 mod cmd_evaluate;
 mod cmd_explain;
+mod cmd_ins;
 mod cmd_normalize;
 mod cmd_train;
 mod input_args;
 
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
 
-/// Vigie: French patient identity matching.
+/// Vigie: patient identity matching and identitovigilance tools.
 #[derive(Debug, Parser)]
-#[command(name = "vigie", version)]
+#[command(name = "vigie", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// Top-level subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Normalise the strict traits and matching keys of an identity file.
+    /// INS tools (matricule, key, register OID, consistency with the traits).
+    #[command(subcommand)]
+    Ins(cmd_ins::InsCommand),
+    /// Normalise a canonical identity CSV: RNIV strict traits and matching keys per row.
     Normalize(cmd_normalize::NormalizeArgs),
-    /// Deduplicate an identity file: clusters, scored pairs, review list.
+    /// Deduplicate an identity file: clusters, scored pairs, review list (trains when no model).
     Dedupe(cmd_dedupe::DedupeArgs),
-    /// Train a model on an identity file.
+    /// Train a matching model on an identity file.
     Train(cmd_train::TrainArgs),
-    /// Explain the decision on one pair of records.
+    /// Explain the decision on one pair of records (the waterfall).
     Explain(cmd_explain::ExplainArgs),
-    /// Score a clustering against a truth file.
+    /// Score a clustering (and auto-links) against a truth file.
     Evaluate(cmd_evaluate::EvaluateArgs),
     /// Report how the blocking rules cut a file.
     BlockingReport(cmd_blocking_report::BlockingReportArgs),
 }
 
-fn main() {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Ins(cmd_ins::InsCommand::Check(args)) => cmd_ins::run(args),
         Command::Normalize(args) => cmd_normalize::run(args),
         Command::Dedupe(args) => cmd_dedupe::run(args),
         Command::Train(args) => cmd_train::run(args),
@@ -46,10 +55,10 @@ fn main() {
         Command::BlockingReport(args) => cmd_blocking_report::run(args),
     };
     match result {
-        Ok(code) => std::process::exit(code),
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(error) => {
             eprintln!("error: {error:#}");
-            std::process::exit(2);
+            ExitCode::from(2)
         }
     }
 }

@@ -1,3 +1,4 @@
 //! Vigie's integration tests: one binary, one module per area.
 
 mod fuzz_replay;
+mod ins_cli;

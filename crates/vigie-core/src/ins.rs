@@ -455,21 +455,23 @@ impl fmt::Display for InsFinding {
     /// Says what disagrees, without the values.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            InsFinding::SexMismatch { .. } => f.write_str("sex in the INS differs from the sex"),
+            InsFinding::SexMismatch { .. } => {
+                f.write_str("sex digit of the INS differs from the declared sex")
+            }
             InsFinding::UnexpectedSexDigit { .. } => {
                 f.write_str("INS sex digit is none of 1, 2, 3, 4, 7, 8")
             }
             InsFinding::BirthYearMismatch { .. } => {
-                f.write_str("birth year in the INS differs from the birth date")
+                f.write_str("birth year of the INS differs from the declared birth date")
             }
             InsFinding::BirthMonthMismatch { .. } => {
-                f.write_str("birth month in the INS differs from the birth date")
+                f.write_str("birth month of the INS differs from the declared birth date")
             }
             InsFinding::UnexpectedMonthCode { .. } => {
                 f.write_str("INS month code is neither a month nor an incomplete-record code")
             }
             InsFinding::BirthPlaceMismatch { .. } => {
-                f.write_str("birthplace in the INS differs from the birthplace code")
+                f.write_str("birthplace of the INS differs from the declared birthplace")
             }
             InsFinding::NiaKeyUnverified { .. } => {
                 f.write_str("NIA key does not follow the NIR key rule (unverified)")
