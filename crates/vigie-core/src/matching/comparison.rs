@@ -11,9 +11,7 @@ use crate::compare;
 use crate::date::{self, DateComparison, PartialDate};
 use crate::sex::Sex;
 
-use super::prepare::{
-    MatchRecord, Name, NameKeys, jaro_winkler_upper_bound, same_name, text_jaro_winkler_upper_bound,
-};
+use super::prepare::{MatchRecord, Name, NameKeys, jaro_winkler_upper_bound, same_name};
 
 /// The compared fields, in model order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -647,12 +645,12 @@ fn location_level(a: &MatchRecord, b: &MatchRecord) -> Option<u8> {
     };
     let same_area = postcode == Some(true) || city == Some(true);
     if let (Some(x), Some(y)) = (&a.address, &b.address) {
-        if x.hash == y.hash && x.text == y.text {
+        if x.hash == y.hash {
             return Some(ADDRESS_EXACT);
         }
         let area_known_different = !same_area && (postcode == Some(false) || city == Some(false));
         if !area_known_different
-            && text_jaro_winkler_upper_bound(&x.text, &y.text) >= 0.9
+            && x.jaro_winkler_upper_bound(y) >= 0.9
             && compare::jaro_winkler(&x.text, &y.text) >= 0.9
         {
             return Some(ADDRESS_CLOSE);
