@@ -25,7 +25,7 @@ pub struct BatchArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Random pairs sampled to estimate u.
-    #[arg(long, default_value_t = 2_000_000)]
+    #[arg(long, default_value_t = 1_000_000)]
     pub random_pairs: u64,
     /// Blocks with more records are windowed (sorted neighbourhood).
     #[arg(long, default_value_t = BlockLimits::default().max_block_size)]

@@ -92,7 +92,7 @@ impl Default for PipelineOptions {
             rules: BlockingRule::DEFAULT.to_vec(),
             limits: BlockLimits::default(),
             seed: 42,
-            random_pairs: 2_000_000,
+            random_pairs: 1_000_000,
             em: EmOptions::default(),
             thresholds: Thresholds::default(),
             tf_min_count: 2,
