@@ -2,8 +2,14 @@
 //! struct and a `run` function returning the exit code; `main` only dispatches.
 
 mod cmd_generate;
+mod batch_args;
+mod cmd_blocking_report;
+mod cmd_dedupe;
+mod cmd_evaluate;
+mod cmd_explain;
 mod cmd_ins;
 mod cmd_normalize;
+mod cmd_train;
 mod input_args;
 
 use std::process::ExitCode;
@@ -28,6 +34,16 @@ enum Command {
     Normalize(cmd_normalize::NormalizeArgs),
     /// Generate a synthetic French population: records.csv and truth.csv (deterministic by seed).
     Generate(cmd_generate::GenerateArgs),
+    /// Deduplicate an identity file: clusters, scored pairs, review list (trains when no model).
+    Dedupe(cmd_dedupe::DedupeArgs),
+    /// Train a matching model on an identity file.
+    Train(cmd_train::TrainArgs),
+    /// Explain the decision on one pair of records (the waterfall).
+    Explain(cmd_explain::ExplainArgs),
+    /// Score a clustering (and auto-links) against a truth file.
+    Evaluate(cmd_evaluate::EvaluateArgs),
+    /// Report how the blocking rules cut a file.
+    BlockingReport(cmd_blocking_report::BlockingReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +52,11 @@ fn main() -> ExitCode {
         Command::Ins(cmd_ins::InsCommand::Check(args)) => cmd_ins::run(args),
         Command::Normalize(args) => cmd_normalize::run(args),
         Command::Generate(args) => cmd_generate::run(args),
+        Command::Dedupe(args) => cmd_dedupe::run(args),
+        Command::Train(args) => cmd_train::run(args),
+        Command::Explain(args) => cmd_explain::run(args),
+        Command::Evaluate(args) => cmd_evaluate::run(args),
+        Command::BlockingReport(args) => cmd_blocking_report::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

@@ -58,7 +58,7 @@ fn vigie_binary() -> &'static Path {
 }
 
 /// Runs `vigie` with arguments; returns (exit code, stdout, stderr).
-fn vigie(args: &[&str]) -> (i32, String, String) {
+pub(crate) fn vigie(args: &[&str]) -> (i32, String, String) {
     let Output {
         status,
         stdout,

@@ -2,3 +2,4 @@
 
 mod fuzz_replay;
 mod ins_cli;
+mod matching;

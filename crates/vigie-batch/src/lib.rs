@@ -5,3 +5,7 @@
 //! model file format.
 
 pub mod input;
+pub mod metrics;
+pub mod model_file;
+pub mod pipeline;
+pub mod report;

@@ -10,6 +10,7 @@ pub mod date;
 pub mod fuzz;
 pub mod ids;
 pub mod ins;
+pub mod matching;
 pub mod normalize;
 pub mod phonetics;
 pub mod record;
