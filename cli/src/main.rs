@@ -1,6 +1,7 @@
 //! The `vigie` command line. Each subcommand lives in its own `cmd_*` module with a clap `Args`
 //! struct and a `run` function returning the exit code; `main` only dispatches.
 
+mod cmd_audit;
 mod cmd_ins;
 mod cmd_normalize;
 mod input_args;
@@ -20,6 +21,9 @@ struct Cli {
 /// Top-level subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Identitovigilance audit of an identity export: doublons, collisions, INS problems,
+    /// statuses, homonyms and data quality, as HTML, JSON and CSV work lists.
+    Audit(cmd_audit::AuditArgs),
     /// INS tools (matricule, key, register OID, consistency with the traits).
     #[command(subcommand)]
     Ins(cmd_ins::InsCommand),
@@ -30,6 +34,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Audit(args) => cmd_audit::run(args),
         Command::Ins(cmd_ins::InsCommand::Check(args)) => cmd_ins::run(args),
         Command::Normalize(args) => cmd_normalize::run(args),
     };

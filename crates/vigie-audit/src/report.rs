@@ -182,7 +182,7 @@ pub struct Contribution {
 }
 
 /// What the identitovigilance cell should do with a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Strict traits agree, all links in the auto-link band: merge (after the usual check).
