@@ -76,9 +76,13 @@ fn base(k: u32, source: &'static str) -> Row {
     let year = 1940 + k as u16;
     let month = (k % 12) as u8 + 1;
     let day = 10 + k % 15;
-    let sex = if k % 2 == 0 { "M" } else { "F" };
-    let first = if k % 2 == 0 { "Pierre" } else { "Claire" };
-    let qualified = k % 3 != 0;
+    let sex = if k.is_multiple_of(2) { "M" } else { "F" };
+    let first = if k.is_multiple_of(2) {
+        "Pierre"
+    } else {
+        "Claire"
+    };
+    let qualified = !k.is_multiple_of(3);
     let ins = if qualified {
         nir(if sex == "M" { 1 } else { 2 }, year, month, "33063", k)
     } else {
@@ -123,7 +127,7 @@ fn person(
 /// The planted problems, and how many of each.
 fn planted_rows() -> Vec<Row> {
     let mut rows: Vec<Row> = (0..40)
-        .map(|k| base(k, if k % 2 == 0 { "CH-A" } else { "CH-B" }))
+        .map(|k| base(k, if k.is_multiple_of(2) { "CH-A" } else { "CH-B" }))
         .collect();
 
     // 3 doublon groups (4 duplicate records).
