@@ -140,11 +140,12 @@ const MAX_SUBGROUPS: usize = 32;
 /// Largest phonetic group whose pairs are all examined for review.
 const MAX_REVIEW_GROUP: usize = 50;
 
-/// Runs of equal keys in a list sorted by key.
-fn runs<'a>(sorted: &'a [(String, u32)]) -> impl Iterator<Item = &'a [(String, u32)]> + 'a {
+/// Runs of equal keys (two records or more) in a list sorted by key.
+fn runs(sorted: &[(String, u32)]) -> Vec<&[(String, u32)]> {
     sorted
         .chunk_by(|a, b| a.0 == b.0)
         .filter(|run| run.len() > 1)
+        .collect()
 }
 
 fn sorted_keys(keys: Vec<Option<String>>) -> Vec<(String, u32)> {
@@ -179,10 +180,43 @@ fn agreement(a: &IdentityRecord, b: &IdentityRecord, out: &mut Vec<(String, f64)
     }
 }
 
+/// Greedy grouping inside one run of equal keys: each record joins the first earlier
+/// representative it is `compatible` with, or becomes a representative (at most
+/// [`MAX_SUBGROUPS`]). Returns the links (representative, record).
+fn link_run(
+    records: &[IdentityRecord],
+    run: &[(String, u32)],
+    compatible: impl Fn(&IdentityRecord, &IdentityRecord) -> bool,
+) -> Vec<(usize, usize)> {
+    let mut reps: Vec<usize> = Vec::new();
+    let mut links = Vec::new();
+    for &(_, idx) in run {
+        let idx = idx as usize;
+        let Some(record) = records.get(idx) else {
+            continue;
+        };
+        let home = reps
+            .iter()
+            .copied()
+            .find(|&rep| records.get(rep).is_some_and(|r| compatible(r, record)));
+        match home {
+            Some(rep) => links.push((rep, idx)),
+            None if reps.len() < MAX_SUBGROUPS => reps.push(idx),
+            None => {}
+        }
+    }
+    links
+}
+
 /// The built-in fallback producer (see the module documentation). Linear in the number of
-/// records apart from sorting; parallel where it matters.
+/// records apart from sorting; the work inside key groups runs in parallel, the union of the
+/// links is sequential.
 pub fn fallback_evidence(records: &[IdentityRecord]) -> DuplicateEvidence {
     let keys: Vec<RecordKeys> = records.par_iter().map(RecordKeys::of).collect();
+    let mut uf = UnionFind::new(records.len());
+    let mut pairs = Vec::new();
+
+    // Exact match on name, first name and full birth date.
     let exact = sorted_keys(
         records
             .par_iter()
@@ -190,46 +224,36 @@ pub fn fallback_evidence(records: &[IdentityRecord]) -> DuplicateEvidence {
             .map(|(r, k)| k.exact_key(r.birth_date.as_ref()))
             .collect(),
     );
-    let mut uf = UnionFind::new(records.len());
-    let mut pairs = Vec::new();
-    let get = |i: u32| records.get(i as usize);
-
-    // Exact match on name, first name and full birth date.
-    for run in runs(&exact) {
-        let mut reps: Vec<u32> = Vec::new();
-        for &(_, idx) in run {
-            let Some(record) = get(idx) else { continue };
-            let home = reps.iter().copied().find(|&rep| {
-                get(rep).is_some_and(|r| {
-                    let c = conflicts(r, record);
-                    !c.sex && !c.ins
-                })
-            });
-            match home {
-                Some(rep) => {
-                    let Some(r) = get(rep) else { continue };
-                    let mut contributions = vec![
-                        ("birth_name".to_owned(), 8.0),
-                        ("first_names".to_owned(), 6.0),
-                        ("birth_date".to_owned(), 10.0),
-                    ];
-                    agreement(r, record, &mut contributions);
-                    if r.ins.is_some() && record.ins.is_some() {
-                        contributions.push(("ins".to_owned(), 20.0));
-                    }
-                    uf.union(rep as usize, idx as usize);
-                    pairs.push(pair(
-                        rep as usize,
-                        idx as usize,
-                        Band::AutoLink,
-                        contributions,
-                    ));
-                }
-                None if reps.len() < MAX_SUBGROUPS => reps.push(idx),
-                None => {}
+    let links: Vec<(usize, usize)> = runs(&exact)
+        .par_iter()
+        .flat_map_iter(|run| {
+            link_run(records, run, |a, b| {
+                let c = conflicts(a, b);
+                !c.sex && !c.ins
+            })
+        })
+        .collect();
+    drop(exact);
+    let exact_pairs: Vec<ScoredPair> = links
+        .par_iter()
+        .map(|&(rep, idx)| {
+            let (r, record) = (&records[rep], &records[idx]);
+            let mut contributions = vec![
+                ("birth_name".to_owned(), 8.0),
+                ("first_names".to_owned(), 6.0),
+                ("birth_date".to_owned(), 10.0),
+            ];
+            agreement(r, record, &mut contributions);
+            if r.ins.is_some() && record.ins.is_some() {
+                contributions.push(("ins".to_owned(), 20.0));
             }
-        }
+            pair(rep, idx, Band::AutoLink, contributions)
+        })
+        .collect();
+    for &(rep, idx) in &links {
+        uf.union(rep, idx);
     }
+    pairs.extend(exact_pairs);
 
     // Same INS, strict traits compatible.
     let by_ins = sorted_keys(
@@ -238,75 +262,16 @@ pub fn fallback_evidence(records: &[IdentityRecord]) -> DuplicateEvidence {
             .map(|r| r.ins.as_ref().map(|ins| ins.matricule().to_owned()))
             .collect(),
     );
-    for run in runs(&by_ins) {
-        let mut reps: Vec<u32> = Vec::new();
-        for &(_, idx) in run {
-            let Some(record) = get(idx) else { continue };
-            let home = reps
-                .iter()
-                .copied()
-                .find(|&rep| get(rep).is_some_and(|r| !conflicts(r, record).strict()));
-            match home {
-                Some(rep) if uf.union(rep as usize, idx as usize) => {
-                    let Some(r) = get(rep) else { continue };
-                    let mut contributions = vec![("ins".to_owned(), 20.0)];
-                    agreement(r, record, &mut contributions);
-                    pairs.push(pair(
-                        rep as usize,
-                        idx as usize,
-                        Band::AutoLink,
-                        contributions,
-                    ));
-                }
-                Some(_) => {}
-                None if reps.len() < MAX_SUBGROUPS => reps.push(idx),
-                None => {}
-            }
-        }
-    }
-
-    // Phonetic neighbours for review.
-    let phonetic = sorted_keys(
-        records
-            .par_iter()
-            .zip(&keys)
-            .map(|(r, k)| k.phonetic_key(r.birth_date.as_ref()))
-            .collect(),
-    );
-    for run in runs(&phonetic).filter(|run| run.len() <= MAX_REVIEW_GROUP) {
-        for (i, &(_, a)) in run.iter().enumerate() {
-            for &(_, b) in run.iter().skip(i + 1) {
-                if uf.find(a as usize) == uf.find(b as usize) {
-                    continue;
-                }
-                let (Some(ra), Some(rb), Some(ka), Some(kb)) =
-                    (get(a), get(b), keys.get(a as usize), keys.get(b as usize))
-                else {
-                    continue;
-                };
-                if conflicts(ra, rb).sex
-                    || (ka.name_key == kb.name_key && ka.first_name == kb.first_name)
-                {
-                    continue;
-                }
-                let mut contributions = vec![
-                    (
-                        "birth_name".to_owned(),
-                        if ka.name_key == kb.name_key { 8.0 } else { 4.0 },
-                    ),
-                    (
-                        "first_names".to_owned(),
-                        if ka.first_name == kb.first_name {
-                            6.0
-                        } else {
-                            3.0
-                        },
-                    ),
-                    ("birth_date".to_owned(), 10.0),
-                ];
-                agreement(ra, rb, &mut contributions);
-                pairs.push(pair(a as usize, b as usize, Band::Review, contributions));
-            }
+    let links: Vec<(usize, usize)> = runs(&by_ins)
+        .par_iter()
+        .flat_map_iter(|run| link_run(records, run, |a, b| !conflicts(a, b).strict()))
+        .collect();
+    drop(by_ins);
+    for (rep, idx) in links {
+        if uf.union(rep, idx) {
+            let mut contributions = vec![("ins".to_owned(), 20.0)];
+            agreement(&records[rep], &records[idx], &mut contributions);
+            pairs.push(pair(rep, idx, Band::AutoLink, contributions));
         }
     }
 
@@ -328,6 +293,55 @@ pub fn fallback_evidence(records: &[IdentityRecord]) -> DuplicateEvidence {
         };
         clusters.push(id);
     }
+
+    // Phonetic neighbours for review.
+    let phonetic = sorted_keys(
+        records
+            .par_iter()
+            .zip(&keys)
+            .map(|(r, k)| k.phonetic_key(r.birth_date.as_ref()))
+            .collect(),
+    );
+    let review: Vec<ScoredPair> = runs(&phonetic)
+        .par_iter()
+        .filter(|run| run.len() <= MAX_REVIEW_GROUP)
+        .flat_map_iter(|run| {
+            let mut out = Vec::new();
+            for (i, &(_, a)) in run.iter().enumerate() {
+                for &(_, b) in run.iter().skip(i + 1) {
+                    let (a, b) = (a as usize, b as usize);
+                    if clusters[a] == clusters[b] {
+                        continue;
+                    }
+                    let (ra, rb, ka, kb) = (&records[a], &records[b], &keys[a], &keys[b]);
+                    if conflicts(ra, rb).sex
+                        || (ka.name_key == kb.name_key && ka.first_name == kb.first_name)
+                    {
+                        continue;
+                    }
+                    let mut contributions = vec![
+                        (
+                            "birth_name".to_owned(),
+                            if ka.name_key == kb.name_key { 8.0 } else { 4.0 },
+                        ),
+                        (
+                            "first_names".to_owned(),
+                            if ka.first_name == kb.first_name {
+                                6.0
+                            } else {
+                                3.0
+                            },
+                        ),
+                        ("birth_date".to_owned(), 10.0),
+                    ];
+                    agreement(ra, rb, &mut contributions);
+                    out.push(pair(a, b, Band::Review, contributions));
+                }
+            }
+            out
+        })
+        .collect();
+    pairs.extend(review);
     DuplicateEvidence { pairs, clusters }
 }
 

@@ -244,12 +244,14 @@ h3{font-size:15px;margin:14px 0 6px}
 .card.alert .v{color:var(--warn)}
 .up{color:var(--warn)}.down{color:var(--ok)}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0}
-th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#eef2f7;position:sticky;top:0}
 table.sortable th{cursor:pointer;user-select:none}
 table.sortable th[data-dir=asc]::after{content:" ▲"}
 table.sortable th[data-dir=desc]::after{content:" ▼"}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td.nw,table.sortable td:first-child{white-space:nowrap}
+.scroll{overflow-x:auto}
 .sbs td.diff{background:var(--diff);font-weight:600}
 .sbs th.f{width:190px;background:#f6f8fb}
 .sbs{table-layout:fixed}
@@ -300,6 +302,10 @@ fn td(text: &str) -> String {
     format!("<td>{}</td>", escape(text))
 }
 
+fn td_nowrap(text: &str) -> String {
+    format!("<td class=\"nw\">{}</td>", escape(text))
+}
+
 fn tdn(value: f64, display: &str) -> String {
     format!(
         "<td class=\"n\" data-v=\"{value}\">{}</td>",
@@ -342,13 +348,13 @@ fn table(
     );
     let _ = write!(
         out,
-        "<table class=\"sortable\" id=\"{id}\">{}<tbody>",
+        "<div class=\"scroll\"><table class=\"sortable\" id=\"{id}\">{}<tbody>",
         th_row(headers, numeric)
     );
     for row in rows.iter().take(limit) {
         out.push_str(row);
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     if rows.len() > limit {
         let _ = write!(
             out,
@@ -362,6 +368,15 @@ fn table(
             )
         );
     }
+}
+
+/// Differing fields shown in tables: the local id always differs between doublons.
+fn without_local_id(fields: &[String]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|f| *f != "local_id")
+        .cloned()
+        .collect()
 }
 
 fn headers(l: L, labels: &[(&'static str, &'static str)]) -> Vec<String> {
@@ -386,9 +401,23 @@ fn name_of(view: Option<&RecordView>) -> String {
 }
 
 fn explanation(l: L, items: &[Contribution]) -> String {
+    let short = |field: &str| -> String {
+        match field {
+            "birth_name" => l.t("nom", "name").to_owned(),
+            "first_names" => l.t("prénoms", "first names").to_owned(),
+            "birth_date" => l.t("naissance", "birth date").to_owned(),
+            "sex" => l.t("sexe", "sex").to_owned(),
+            "birth_place_code" => l.t("lieu", "birthplace").to_owned(),
+            "ins" => "INS".to_owned(),
+            other => l.field(other),
+        }
+    };
     items
         .iter()
-        .map(|c| format!("{} {}", l.field(&c.field), l.dec(c.weight, 1)))
+        .map(|c| {
+            let sign = if c.weight >= 0.0 { "+" } else { "" };
+            format!("{} {sign}{}", short(&c.field), l.dec(c.weight, 0))
+        })
         .collect::<Vec<_>>()
         .join(" · ")
 }
@@ -397,7 +426,7 @@ fn explanation(l: L, items: &[Contribution]) -> String {
 /// value is missing are left out), differing values highlighted.
 fn side_by_side(out: &mut String, l: L, report: &AuditReport, ids: &[String]) {
     let views: Vec<Option<&RecordView>> = ids.iter().map(|id| report.records.get(id)).collect();
-    out.push_str("<table class=\"sbs\"><thead><tr><th class=\"f\"></th>");
+    out.push_str("<div class=\"scroll\"><table class=\"sbs\"><thead><tr><th class=\"f\"></th>");
     for (id, view) in ids.iter().zip(&views) {
         let line = view.map_or(String::new(), |v| {
             format!(
@@ -439,7 +468,7 @@ fn side_by_side(out: &mut String, l: L, report: &AuditReport, ids: &[String]) {
         }
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
 }
 
 fn details_note(out: &mut String, l: L, shown: usize, total: usize) {
@@ -834,29 +863,31 @@ pub fn render(report: &AuditReport, options: &HtmlOptions) -> String {
         "#c8553d",
     ));
     out.push_str("</div><div>");
-    let max_invalid = top
+    let max_problems = top
         .iter()
-        .map(|s| s.headline.invalid_ins_share)
-        .fold(0.0f64, f64::max);
+        .map(|s| s.headline.ins_problems)
+        .max()
+        .unwrap_or(0) as f64;
     let ins_bars: Vec<Bar> = top
         .iter()
         .map(|s| Bar {
             label: s.source.clone(),
-            value: s.headline.invalid_ins_share,
+            value: s.headline.ins_problems as f64,
             text: format!(
-                "{} ({})",
-                l.pct(s.headline.invalid_ins_share),
-                l.int(s.headline.invalid_ins)
+                "{} ({} {})",
+                l.int(s.headline.ins_problems),
+                l.int(s.headline.invalid_ins),
+                l.t("illisibles", "unreadable")
             ),
         })
         .collect();
     out.push_str(&svg::hbars(
         l.t(
-            "INS illisibles par établissement",
-            "Unreadable INS by source",
+            "Problèmes d'INS par établissement",
+            "INS problems by source",
         ),
         &ins_bars,
-        max_invalid,
+        max_problems,
         "#f2a541",
     ));
     out.push_str("</div></div>");
@@ -943,9 +974,9 @@ pub fn render(report: &AuditReport, options: &HtmlOptions) -> String {
                 tdn(g.records.len() as f64, &l.int(g.records.len() as u64)),
                 td(&g.sources.join(", ")),
                 td(&name_of(first)),
-                td(first.and_then(|v| v.birth_date.as_deref()).unwrap_or("")),
+                td_nowrap(first.and_then(|v| v.birth_date.as_deref()).unwrap_or("")),
                 td(&l.fields(&g.conflicts)),
-                td(&l.fields(&g.differing_fields)),
+                td(&l.fields(&without_local_id(&g.differing_fields))),
                 td(&explanation(l, &g.explanation)),
             )
         })
@@ -1018,7 +1049,7 @@ pub fn render(report: &AuditReport, options: &HtmlOptions) -> String {
                 td(&name_of(report.records.get(&p.left))),
                 td(&name_of(report.records.get(&p.right))),
                 td(&l.fields(&p.conflicts)),
-                td(&l.fields(&p.differing_fields)),
+                td(&l.fields(&without_local_id(&p.differing_fields))),
             )
         })
         .collect();
@@ -1303,20 +1334,21 @@ pub fn render(report: &AuditReport, options: &HtmlOptions) -> String {
 
     let _ = write!(
         out,
-        "<h3>{}</h3><div style=\"overflow-x:auto\"><table class=\"sortable heat\" id=\"t-heat\">",
+        "<h3>{}</h3><div class=\"scroll\"><table class=\"sortable heat\" id=\"t-heat\">",
         l.t(
             "Valeurs manquantes par établissement",
             "Missing values by source"
         )
     );
     let mut head = vec![l.t("Établissement", "Source").to_owned()];
-    head.extend(q.fields.iter().map(|f| l.field(&f.field)));
+    let heat_fields: Vec<_> = q.fields.iter().filter(|f| f.field != "source").collect();
+    head.extend(heat_fields.iter().map(|f| l.field(&f.field)));
     let numeric: Vec<bool> = (0..head.len()).map(|i| i > 0).collect();
     out.push_str(&th_row(&head, &numeric));
     out.push_str("<tbody>");
     for src in q.by_source.iter().take(options.max_rows) {
         let _ = write!(out, "<tr>{}", td(&src.source));
-        for f in &q.fields {
+        for f in &heat_fields {
             let rate = src.missing_rate.get(&f.field).copied().unwrap_or(0.0);
             let _ = write!(
                 out,

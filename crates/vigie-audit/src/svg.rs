@@ -30,8 +30,11 @@ pub(crate) struct Bar {
     pub text: String,
 }
 
+/// Width of the trend chart.
 const WIDTH: f64 = 720.0;
-const LABEL_W: f64 = 210.0;
+/// Width of the bar charts (drawn two side by side).
+const BAR_WIDTH: f64 = 520.0;
+const LABEL_W: f64 = 190.0;
 const ROW_H: f64 = 22.0;
 
 fn cut(label: &str, max: usize) -> String {
@@ -44,10 +47,10 @@ fn cut(label: &str, max: usize) -> String {
     }
 }
 
-fn open(out: &mut String, title: &str, height: f64) {
+fn open(out: &mut String, title: &str, width: f64, height: f64) {
     let _ = write!(
         out,
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-label="{t}"><title>{t}</title>"#,
+        r#"<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{t}"><title>{t}</title>"#,
         t = escape(title)
     );
 }
@@ -56,8 +59,8 @@ fn open(out: &mut String, title: &str, height: f64) {
 pub(crate) fn hbars(title: &str, bars: &[Bar], max: f64, color: &str) -> String {
     let height = ROW_H * bars.len() as f64 + 8.0;
     let mut out = String::new();
-    open(&mut out, title, height);
-    let area = WIDTH - LABEL_W - 110.0;
+    open(&mut out, title, BAR_WIDTH, height);
+    let area = BAR_WIDTH - LABEL_W - 120.0;
     for (i, bar) in bars.iter().enumerate() {
         let y = 4.0 + ROW_H * i as f64;
         let w = if max > 0.0 {
@@ -73,7 +76,7 @@ pub(crate) fn hbars(title: &str, bars: &[Bar], max: f64, color: &str) -> String 
             ry = y + 3.0,
             h = ROW_H - 6.0,
             vx = LABEL_W + w + 6.0,
-            label = escape(&cut(&bar.label, 30)),
+            label = escape(&cut(&bar.label, 28)),
             text = escape(&bar.text),
         );
     }
@@ -86,8 +89,8 @@ pub(crate) fn hbars(title: &str, bars: &[Bar], max: f64, color: &str) -> String 
 pub(crate) fn stacked(title: &str, rows: &[(String, Vec<f64>)], series: &[(&str, &str)]) -> String {
     let height = ROW_H * rows.len() as f64 + 36.0;
     let mut out = String::new();
-    open(&mut out, title, height);
-    let area = WIDTH - LABEL_W - 20.0;
+    open(&mut out, title, BAR_WIDTH, height);
+    let area = BAR_WIDTH - LABEL_W - 20.0;
     let mut x = LABEL_W;
     for (name, color) in series {
         let _ = write!(
@@ -106,7 +109,7 @@ pub(crate) fn stacked(title: &str, rows: &[(String, Vec<f64>)], series: &[(&str,
             r#"<text x="{lx}" y="{ty}" text-anchor="end" class="lbl">{label}</text>"#,
             lx = LABEL_W - 8.0,
             ty = y + 15.0,
-            label = escape(&cut(label, 30))
+            label = escape(&cut(label, 28))
         );
         let mut x = LABEL_W;
         for (value, (name, color)) in values.iter().zip(series) {
@@ -137,9 +140,9 @@ pub(crate) fn lines(
     x_labels: &[String],
     series: &[(String, &str, Vec<f64>)],
 ) -> String {
-    let (height, left, right, top, bottom) = (280.0, 60.0, 20.0, 34.0, 40.0);
+    let (height, left, right, top, bottom) = (280.0, 60.0, 50.0, 34.0, 40.0);
     let mut out = String::new();
-    open(&mut out, title, height);
+    open(&mut out, title, WIDTH, height);
     let max = series
         .iter()
         .flat_map(|(_, _, v)| v.iter().copied())
@@ -155,8 +158,9 @@ pub(crate) fn lines(
         }
     };
     let y_at = |v: f64| top + plot_h * (1.0 - (v / y_max).clamp(0.0, 1.0));
-    for step in 0..=4 {
-        let v = y_max * f64::from(step) / 4.0;
+    let steps = grid_steps(y_max);
+    for step in 0..=steps {
+        let v = y_max * f64::from(step) / f64::from(steps);
         let y = y_at(v);
         let _ = write!(
             out,
@@ -212,11 +216,20 @@ pub(crate) fn lines(
 
 fn percent_label(v: f64) -> String {
     let p = v * 100.0;
-    if p >= 10.0 {
-        format!("{p:.0} %")
+    let text = if (p - p.round()).abs() < 1e-9 {
+        format!("{p:.0}")
+    } else if (p * 10.0 - (p * 10.0).round()).abs() < 1e-9 {
+        format!("{p:.1}")
     } else {
-        format!("{p:.1} %")
-    }
+        format!("{p:.2}")
+    };
+    format!("{text} %")
+}
+
+/// Number of grid intervals that gives round values for a [`nice_ceiling`] maximum.
+fn grid_steps(y_max: f64) -> u32 {
+    let mantissa = y_max / 10f64.powf(y_max.log10().floor());
+    if (mantissa - 2.0).abs() < 1e-9 { 4 } else { 5 }
 }
 
 /// A round number ≥ `v` (1, 2, 2.5, 5 × 10^k).
@@ -241,6 +254,19 @@ mod tests {
             escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+    }
+
+    #[test]
+    fn grid_labels_are_round() {
+        for y_max in [0.5, 0.2, 0.25, 1.0, 0.01] {
+            let steps = grid_steps(y_max);
+            for step in 0..=steps {
+                let label = percent_label(y_max * f64::from(step) / f64::from(steps));
+                assert!(label.len() <= 7, "{y_max}: {label}");
+            }
+        }
+        assert_eq!(percent_label(0.125), "12.5 %");
+        assert_eq!(percent_label(0.3), "30 %");
     }
 
     #[test]
