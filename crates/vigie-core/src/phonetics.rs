@@ -26,34 +26,71 @@ fn letters(input: &str) -> Vec<u8> {
         .collect()
 }
 
+/// A rule's replacement: at most 4 bytes, kept inline so matching allocates nothing.
+#[derive(Debug, Clone, Copy)]
+struct Replacement {
+    bytes: [u8; 4],
+    len: usize,
+}
+
+impl Replacement {
+    fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// A match of a rule: it consumes `consumed` bytes and writes `replacement` (at most 4 bytes;
+/// longer replacements are cut, none of the rules has one).
+fn hit(consumed: usize, replacement: &[u8]) -> Option<(usize, Replacement)> {
+    let mut bytes = [0; 4];
+    let len = replacement.len().min(4);
+    for (slot, byte) in bytes.iter_mut().zip(replacement) {
+        *slot = *byte;
+    }
+    Some((consumed, Replacement { bytes, len }))
+}
+
 /// Applies one global rewrite rule from left to right, like a regular-expression `replace_all`:
-/// at each position `rule` sees the rest of the word and either writes a replacement to `out`
-/// and returns how many bytes it consumed, or returns 0 (the byte is copied unchanged).
-/// Matches never overlap; a consumed context byte is not seen again, as with a regex capture.
-fn rewrite(word: &mut Vec<u8>, scratch: &mut Vec<u8>, rule: impl Fn(&[u8], &mut Vec<u8>) -> usize) {
-    scratch.clear();
+/// at each position `rule` sees the rest of the word and either answers a [`hit`] (bytes
+/// consumed, at least 1, and their replacement) or `None` (the byte stays). Matches never
+/// overlap; a consumed context byte is not seen again, as with a regex capture. The word is only
+/// rebuilt (into `scratch`, then swapped) when something matched.
+fn rewrite(
+    word: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+    rule: impl Fn(&[u8]) -> Option<(usize, Replacement)>,
+) {
     let mut position = 0;
-    while let Some(rest) = word.get(position..) {
-        let Some(&first) = rest.first() else { break };
-        let consumed = rule(rest, scratch);
-        if consumed == 0 {
-            scratch.push(first);
-            position += 1;
-        } else {
-            position += consumed;
+    let mut copied = 0;
+    let mut changed = false;
+    while let Some(rest) = word.get(position..).filter(|rest| !rest.is_empty()) {
+        match rule(rest) {
+            Some((consumed, replacement)) => {
+                if !changed {
+                    scratch.clear();
+                    changed = true;
+                }
+                scratch.extend_from_slice(word.get(copied..position).unwrap_or_default());
+                scratch.extend_from_slice(replacement.as_slice());
+                position += consumed.max(1);
+                copied = position;
+            }
+            None => position += 1,
         }
     }
-    std::mem::swap(word, scratch);
+    if changed {
+        scratch.extend_from_slice(word.get(copied..).unwrap_or_default());
+        std::mem::swap(word, scratch);
+    }
 }
 
 /// Replaces every occurrence of `pattern` with `replacement`, left to right.
 fn replace(word: &mut Vec<u8>, scratch: &mut Vec<u8>, pattern: &[u8], replacement: &[u8]) {
-    rewrite(word, scratch, |rest, out| {
+    rewrite(word, scratch, |rest| {
         if rest.starts_with(pattern) {
-            out.extend_from_slice(replacement);
-            pattern.len()
+            hit(pattern.len(), replacement)
         } else {
-            0
+            None
         }
     });
 }
@@ -83,7 +120,7 @@ pub fn phonex(input: &str) -> String {
         .collect()
 }
 
-/// Brouard's original numeric Phonex: the letter key of [`phonex`] read as a base-22 fraction
+/// Brouard's original numeric Phonex: the letter key of [`phonex()`] read as a base-22 fraction
 /// (each code's rank in `12345EFGHIKLNORSTUWXYZ` is a digit after the point), in `[0, 1)`.
 ///
 /// Only about the first eleven codes count (double precision); prefer the string key for
@@ -140,12 +177,9 @@ mod tests {
         replace(&mut word, &mut scratch, b"AA", b"B");
         assert_eq!(word, b"BB");
         let mut word = b"ASASA".to_vec();
-        rewrite(&mut word, &mut scratch, |rest, out| match rest {
-            [b'A', b'S', b'A', ..] => {
-                out.extend_from_slice(b"AZA");
-                3
-            }
-            _ => 0,
+        rewrite(&mut word, &mut scratch, |rest| match rest {
+            [b'A', b'S', b'A', ..] => hit(3, b"AZA"),
+            _ => None,
         });
         assert_eq!(word, b"AZASA");
     }

@@ -40,7 +40,7 @@
 //! * **`EAU` and `OUA`** (step 6): every occurrence, as in the port; `talisman`'s JavaScript
 //!   replaces only the first one.
 
-use super::{replace, rewrite, squeeze};
+use super::{hit, replace, rewrite, squeeze};
 
 /// Phonex code alphabet, in the order that gives each code its base-22 digit.
 const ALPHABET: &[u8; 22] = b"12345EFGHIKLNORSTUWXYZ";
@@ -78,44 +78,31 @@ pub(super) fn encode(mut word: Vec<u8>) -> Vec<u8> {
         }
     }
     // 2.
-    rewrite(w, s, |rest, out| match rest {
-        [first, b'H', ..] if !matches!(first, b'P' | b'C' | b'S') => {
-            out.push(*first);
-            2
-        }
-        _ => 0,
+    rewrite(w, s, |rest| match rest {
+        [first, b'H', ..] if !matches!(first, b'P' | b'C' | b'S') => hit(2, &[*first]),
+        _ => None,
     });
     // 3.
     replace(w, s, b"PH", b"F");
     // 4.
-    rewrite(w, s, |rest, out| match rest {
-        [b'G', b'A', nasal @ (b'N' | b'M'), ..] => {
-            out.extend_from_slice(&[b'K', b'A', *nasal]);
-            3
-        }
-        [b'G', b'A', b'I', nasal @ (b'N' | b'M'), ..] => {
-            out.extend_from_slice(&[b'K', b'A', b'I', *nasal]);
-            4
-        }
-        _ => 0,
+    rewrite(w, s, |rest| match rest {
+        [b'G', b'A', nasal @ (b'N' | b'M'), ..] => hit(3, &[b'K', b'A', *nasal]),
+        [b'G', b'A', b'I', nasal @ (b'N' | b'M'), ..] => hit(4, &[b'K', b'A', b'I', *nasal]),
+        _ => None,
     });
     // 5.
-    rewrite(w, s, |rest, out| match rest {
+    rewrite(w, s, |rest| match rest {
         [b'A' | b'E', b'I', b'N' | b'M', vowel, ..] if is_vowel(*vowel) => {
-            out.extend_from_slice(&[b'Y', b'N', *vowel]);
-            4
+            hit(4, &[b'Y', b'N', *vowel])
         }
-        _ => 0,
+        _ => None,
     });
     // 6.
     replace(w, s, b"EAU", b"O");
     replace(w, s, b"OUA", b"2");
-    rewrite(w, s, |rest, out| match rest {
-        [b'E' | b'A', b'I', b'N' | b'M', ..] => {
-            out.push(b'4');
-            3
-        }
-        _ => 0,
+    rewrite(w, s, |rest| match rest {
+        [b'E' | b'A', b'I', b'N' | b'M', ..] => hit(3, b"4"),
+        _ => None,
     });
     // 7.
     replace(w, s, b"AI", b"Y");
@@ -133,21 +120,19 @@ pub(super) fn encode(mut word: Vec<u8>) -> Vec<u8> {
         (b'E', b'M', b'1'),
         (b'I', b'N', b'4'),
     ] {
-        rewrite(w, s, |rest, out| match rest {
+        rewrite(w, s, |rest| match rest {
             [v, n, next, ..] if *v == vowel && *n == nasal && ends_nasal(*next) => {
-                out.extend_from_slice(&[code, *next]);
-                3
+                hit(3, &[code, *next])
             }
-            _ => 0,
+            _ => None,
         });
     }
     // 9.
-    rewrite(w, s, |rest, out| match rest {
+    rewrite(w, s, |rest| match rest {
         [before, b'S', after, ..] if is_voicing(*before) && is_voicing(*after) => {
-            out.extend_from_slice(&[*before, b'Z', *after]);
-            3
+            hit(3, &[*before, b'Z', *after])
         }
-        _ => 0,
+        _ => None,
     });
     // 10.
     replace(w, s, b"OE", b"E");
@@ -161,32 +146,23 @@ pub(super) fn encode(mut word: Vec<u8>) -> Vec<u8> {
     replace(w, s, b"CH", b"5");
     replace(w, s, b"SH", b"5");
     replace(w, s, b"SS", b"S");
-    rewrite(w, s, |rest, out| match rest {
-        [b'S', b'C', next @ (b'E' | b'I'), ..] => {
-            out.extend_from_slice(&[b'S', *next]);
-            3
-        }
-        _ => 0,
+    rewrite(w, s, |rest| match rest {
+        [b'S', b'C', next @ (b'E' | b'I'), ..] => hit(3, &[b'S', *next]),
+        _ => None,
     });
     // 12.
-    rewrite(w, s, |rest, out| match rest {
-        [b'C', next @ (b'E' | b'I'), ..] => {
-            out.extend_from_slice(&[b'S', *next]);
-            2
-        }
-        _ => 0,
+    rewrite(w, s, |rest| match rest {
+        [b'C', next @ (b'E' | b'I'), ..] => hit(2, &[b'S', *next]),
+        _ => None,
     });
     // 13.
     replace(w, s, b"QU", b"K");
     replace(w, s, b"Q", b"K");
     replace(w, s, b"GU", b"K");
     replace(w, s, b"C", b"K");
-    rewrite(w, s, |rest, out| match rest {
-        [b'G', next @ (b'A' | b'O'), ..] => {
-            out.extend_from_slice(&[b'K', *next]);
-            2
-        }
-        _ => 0,
+    rewrite(w, s, |rest| match rest {
+        [b'G', next @ (b'A' | b'O'), ..] => hit(2, &[b'K', *next]),
+        _ => None,
     });
     // 14.
     for byte in w.iter_mut() {

@@ -17,9 +17,9 @@
 //!
 //! Divergences: the input is the RNIV form (accents folded, as `talisman` does with `deburr`);
 //! non-letters are all removed (`talisman`'s JavaScript only removes the first one); no space
-//! padding (see [`super::soundex2`]).
+//! padding (see [`super::soundex2()`]).
 
-use super::{replace, rewrite, squeeze};
+use super::{hit, replace, rewrite, squeeze};
 
 /// Soundex2 code of a word of upper-case ASCII letters.
 pub(super) fn encode(mut word: Vec<u8>) -> Vec<u8> {
@@ -28,38 +28,23 @@ pub(super) fn encode(mut word: Vec<u8>) -> Vec<u8> {
     let w = &mut word;
 
     // 1.
-    rewrite(w, s, |rest, out| match rest {
-        [b'G', b'U', next @ (b'I' | b'E'), ..] => {
-            out.extend_from_slice(&[b'K', *next]);
-            3
-        }
-        _ => 0,
+    rewrite(w, s, |rest| match rest {
+        [b'G', b'U', next @ (b'I' | b'E'), ..] => hit(3, &[b'K', *next]),
+        _ => None,
     });
-    rewrite(w, s, |rest, out| match rest {
-        [b'G', next @ (b'A' | b'O'), ..] => {
-            out.extend_from_slice(&[b'K', *next]);
-            2
-        }
-        _ => 0,
+    rewrite(w, s, |rest| match rest {
+        [b'G', next @ (b'A' | b'O'), ..] => hit(2, &[b'K', *next]),
+        _ => None,
     });
     replace(w, s, b"GU", b"K");
-    rewrite(w, s, |rest, out| match rest {
-        [b'C', next @ (b'A' | b'O' | b'U'), ..] => {
-            out.extend_from_slice(&[b'K', *next]);
-            2
-        }
-        _ => 0,
+    rewrite(w, s, |rest| match rest {
+        [b'C', next @ (b'A' | b'O' | b'U'), ..] => hit(2, &[b'K', *next]),
+        _ => None,
     });
-    rewrite(w, s, |rest, out| match rest {
-        [b'Q', ..] => {
-            out.push(b'K');
-            1
-        }
-        [b'C', b'C' | b'K', ..] => {
-            out.push(b'K');
-            2
-        }
-        _ => 0,
+    rewrite(w, s, |rest| match rest {
+        [b'Q', ..] => hit(1, b"K"),
+        [b'C', b'C' | b'K', ..] => hit(2, b"K"),
+        _ => None,
     });
     // 2.
     for byte in w.iter_mut().skip(1) {
@@ -83,20 +68,14 @@ pub(super) fn encode(mut word: Vec<u8>) -> Vec<u8> {
         }
     }
     // 4.
-    rewrite(w, s, |rest, out| match rest {
-        [first, b'H', ..] if !matches!(first, b'C' | b'S') => {
-            out.push(*first);
-            2
-        }
-        _ => 0,
+    rewrite(w, s, |rest| match rest {
+        [first, b'H', ..] if !matches!(first, b'C' | b'S') => hit(2, &[*first]),
+        _ => None,
     });
     // 5.
-    rewrite(w, s, |rest, out| match rest {
-        [first, b'Y', ..] if *first != b'A' => {
-            out.push(*first);
-            2
-        }
-        _ => 0,
+    rewrite(w, s, |rest| match rest {
+        [first, b'Y', ..] if *first != b'A' => hit(2, &[*first]),
+        _ => None,
     });
     // 6.
     if matches!(w.last(), Some(b'A' | b'D' | b'T' | b'S')) {
