@@ -7,6 +7,7 @@ mod cmd_blocking_report;
 mod cmd_dedupe;
 mod cmd_evaluate;
 mod cmd_explain;
+mod cmd_audit;
 mod cmd_ins;
 mod cmd_normalize;
 mod cmd_train;
@@ -27,6 +28,9 @@ struct Cli {
 /// Top-level subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Identitovigilance audit of an identity export: doublons, collisions, INS problems,
+    /// statuses, homonyms and data quality, as HTML, JSON and CSV work lists.
+    Audit(cmd_audit::AuditArgs),
     /// INS tools (matricule, key, register OID, consistency with the traits).
     #[command(subcommand)]
     Ins(cmd_ins::InsCommand),
@@ -49,6 +53,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Audit(args) => cmd_audit::run(args),
         Command::Ins(cmd_ins::InsCommand::Check(args)) => cmd_ins::run(args),
         Command::Normalize(args) => cmd_normalize::run(args),
         Command::Generate(args) => cmd_generate::run(args),
