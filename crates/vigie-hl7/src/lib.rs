@@ -1,0 +1,6 @@
+//! HL7 v2 wire library (docs written at the end).
+
+pub mod charset;
+pub mod er7;
+pub mod error;
+pub mod escape;
