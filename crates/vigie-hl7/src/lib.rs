@@ -4,3 +4,5 @@ pub mod charset;
 pub mod er7;
 pub mod error;
 pub mod escape;
+pub mod builder;
+pub mod types;
