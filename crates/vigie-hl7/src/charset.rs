@@ -13,10 +13,11 @@ use std::borrow::Cow;
 use encoding_rs::Encoding;
 
 /// A character set of table 0211 that Vigie reads and writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Charset {
     /// MSH-18 empty or `ASCII`: the HL7 default. Read leniently (UTF-8, else Windows-1252);
     /// written as UTF-8 with MSH-18 left empty, which is exact for ASCII text.
+    #[default]
     Default,
     /// `8859/1` (read as Windows-1252).
     Latin1,

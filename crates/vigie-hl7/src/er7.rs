@@ -386,7 +386,7 @@ impl<'m> Field<'m> {
     }
 
     /// The repetitions (one empty repetition for an empty field).
-    pub fn repetitions(&self) -> impl Iterator<Item = Repetition<'m>> + 'm {
+    pub fn repetitions(&self) -> impl Iterator<Item = Repetition<'m>> + use<'m> {
         let separators = self.separators;
         let literal = self.literal;
         let parts: Box<dyn Iterator<Item = &'m str> + 'm> = if literal {
@@ -402,7 +402,7 @@ impl<'m> Field<'m> {
     }
 
     /// Non-empty repetitions only.
-    pub fn values(&self) -> impl Iterator<Item = Repetition<'m>> + 'm {
+    pub fn values(&self) -> impl Iterator<Item = Repetition<'m>> + use<'m> {
         self.repetitions().filter(|rep| !rep.is_empty())
     }
 
@@ -454,7 +454,7 @@ impl<'m> Repetition<'m> {
     }
 
     /// The components (one for an empty repetition).
-    pub fn components(&self) -> impl Iterator<Item = Component<'m>> + 'm {
+    pub fn components(&self) -> impl Iterator<Item = Component<'m>> + use<'m> {
         let separators = self.separators;
         let literal = self.literal;
         let parts: Box<dyn Iterator<Item = &'m str> + 'm> = if literal {
@@ -507,7 +507,7 @@ impl<'m> Component<'m> {
     }
 
     /// The raw sub-components (one for an empty component).
-    pub fn subcomponents(&self) -> impl Iterator<Item = &'m str> + 'm {
+    pub fn subcomponents(&self) -> impl Iterator<Item = &'m str> + use<'m> {
         let parts: Box<dyn Iterator<Item = &'m str> + 'm> = if self.literal {
             Box::new(std::iter::once(self.raw))
         } else {

@@ -6,3 +6,6 @@ pub mod error;
 pub mod escape;
 pub mod builder;
 pub mod types;
+pub mod header;
+pub mod pid;
+pub mod timestamp;
