@@ -9,3 +9,5 @@ pub mod types;
 pub mod header;
 pub mod pid;
 pub mod timestamp;
+pub mod message;
+pub mod query;
