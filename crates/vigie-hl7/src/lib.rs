@@ -11,3 +11,5 @@ pub mod pid;
 pub mod timestamp;
 pub mod message;
 pub mod query;
+pub mod mllp;
+pub mod reply;
