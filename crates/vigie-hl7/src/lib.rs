@@ -13,3 +13,4 @@ pub mod message;
 pub mod query;
 pub mod mllp;
 pub mod reply;
+pub mod fuzz;

@@ -57,6 +57,20 @@ impl Timestamp {
         })
     }
 
+    /// A timestamp known to the year only (years above 9999 are clamped).
+    pub fn of_year(year: u16) -> Timestamp {
+        Timestamp {
+            year: year.min(9999),
+            month: None,
+            day: None,
+            hour: None,
+            minute: None,
+            second: None,
+            fraction: None,
+            offset_minutes: None,
+        }
+    }
+
     /// Parses an HL7 timestamp. Never panics.
     ///
     /// # Errors

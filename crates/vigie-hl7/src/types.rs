@@ -499,20 +499,14 @@ impl Telecom {
         })
     }
 
-    /// The XTN repetition as components for the builder (number in XTN-1 and XTN-12, e-mail
-    /// in XTN-4).
+    /// The XTN repetition as components for the builder (number in XTN-1, e-mail in XTN-4).
     pub fn to_components(&self) -> Vec<Vec<String>> {
-        let mut components = vec![
+        vec![
             vec![self.number.clone().unwrap_or_default()],
             vec![self.use_code.clone().unwrap_or_default()],
             vec![self.equipment.clone().unwrap_or_default()],
             vec![self.email.clone().unwrap_or_default()],
-        ];
-        if let Some(number) = &self.number {
-            components.resize(11, vec![]);
-            components.push(vec![number.clone()]);
-        }
-        components
+        ]
     }
 }
 
