@@ -252,7 +252,8 @@ mod tests {
     #[test]
     fn writes_escaped_and_trimmed() {
         let mut msh = SegmentBuilder::new("MSH");
-        msh.set(3, "APP").set(9, FieldValue::components(&["ACK", "A01", "ACK"]));
+        msh.set(3, "APP")
+            .set(9, FieldValue::components(&["ACK", "A01", "ACK"]));
         let pid = SegmentBuilder::new("PID")
             .with(
                 3,
@@ -269,7 +270,15 @@ mod tests {
                 5,
                 FieldValue::repetitions(vec![
                     vec![],
-                    vec![vec![], vec![], vec![], vec![], vec![], vec![], vec!["S".into()]],
+                    vec![
+                        vec![],
+                        vec![],
+                        vec![],
+                        vec![],
+                        vec![],
+                        vec![],
+                        vec!["S".into()],
+                    ],
                 ]),
             )
             .with(8, "");
@@ -290,7 +299,8 @@ mod tests {
 
     #[test]
     fn copies_segments_verbatim_or_re_encoded() {
-        let message = Message::parse("MSH|^~\\&|A\rQPD|IHE PIX Query|Q1|X\\S\\Y^^^NS&1.2&ISO||").unwrap();
+        let message =
+            Message::parse("MSH|^~\\&|A\rQPD|IHE PIX Query|Q1|X\\S\\Y^^^NS&1.2&ISO||").unwrap();
         let mut out = String::new();
         SegmentBuilder::from_segment(&message.segment("QPD").unwrap()).write(&mut out);
         assert_eq!(out, "QPD|IHE PIX Query|Q1|X\\S\\Y^^^NS&1.2&ISO");

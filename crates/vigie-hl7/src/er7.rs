@@ -102,7 +102,10 @@ impl Message {
             ));
         }
         // Leading white space and a BOM are tolerated; the message starts at MSH.
-        let skip = text.len() - text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']).len();
+        let skip = text.len()
+            - text
+                .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+                .len();
         if skip > 0 {
             text.drain(..skip);
         }
@@ -330,10 +333,18 @@ impl<'m> Segment<'m> {
             literal: true,
         };
         if is_msh && number == 1 {
-            let end = self.raw.char_indices().nth(4).map_or(self.raw.len(), |(i, _)| i);
+            let end = self
+                .raw
+                .char_indices()
+                .nth(4)
+                .map_or(self.raw.len(), |(i, _)| i);
             return literal(self.raw.get(3..end).unwrap_or(""));
         }
-        let split_index = if is_msh { number.saturating_sub(1) } else { number };
+        let split_index = if is_msh {
+            number.saturating_sub(1)
+        } else {
+            number
+        };
         if number == 0 {
             return literal("");
         }

@@ -333,7 +333,9 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for code in [0, 100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207] {
+        for code in [
+            0, 100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207,
+        ] {
             assert_eq!(ErrorCode::from_code(code).map(ErrorCode::code), Some(code));
         }
         assert_eq!(ErrorCode::from_code(999), None);

@@ -164,7 +164,9 @@ fn apply_escape(body: &str, separators: &Separators, out: &mut String) -> bool {
 }
 
 fn push_hex(digits: &str, out: &mut String) -> bool {
-    if digits.is_empty() || digits.len() % 2 != 0 || !digits.chars().all(|c| c.is_ascii_hexdigit())
+    if digits.is_empty()
+        || !digits.len().is_multiple_of(2)
+        || !digits.chars().all(|c| c.is_ascii_hexdigit())
     {
         return false;
     }
@@ -193,8 +195,14 @@ mod tests {
 
     #[test]
     fn separators_escape_and_unescape() {
-        assert_eq!(escape("A|B^C&D~E\\F", &S), "A\\F\\B\\S\\C\\T\\D\\R\\E\\E\\F");
-        assert_eq!(unescape("A\\F\\B\\S\\C\\T\\D\\R\\E\\E\\F", &S), "A|B^C&D~E\\F");
+        assert_eq!(
+            escape("A|B^C&D~E\\F", &S),
+            "A\\F\\B\\S\\C\\T\\D\\R\\E\\E\\F"
+        );
+        assert_eq!(
+            unescape("A\\F\\B\\S\\C\\T\\D\\R\\E\\E\\F", &S),
+            "A|B^C&D~E\\F"
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@ use crate::er7::Message;
 use crate::header::MessageHeader;
 use crate::message::{FeedMessage, InboundOptions, Request, parse_inbound};
 use crate::mllp::{END_BLOCK, MllpCodec, START_BLOCK};
-use crate::reply::{Ack, OutboundHeader, PdqOutcome, PixOutcome, build_ack, build_rsp_k22, build_rsp_k23};
+use crate::reply::{
+    Ack, OutboundHeader, PdqOutcome, PixOutcome, build_ack, build_rsp_k22, build_rsp_k23,
+};
 use crate::timestamp::Timestamp;
 
 fn now() -> Timestamp {
@@ -26,7 +28,11 @@ fn check_reply(bytes: &[u8], control_id: &str) {
         assert!(msa.is_some(), "a reply has an MSA");
         if let Some(msa) = msa {
             assert!(matches!(msa.field(1).text().as_ref(), "AA" | "AE" | "AR"));
-            assert_eq!(msa.field(2).text().trim(), control_id.trim(), "MSA-2 echoes MSH-10");
+            assert_eq!(
+                msa.field(2).text().trim(),
+                control_id.trim(),
+                "MSA-2 echoes MSH-10"
+            );
         }
     }
 }
@@ -39,10 +45,14 @@ pub fn hl7_message(data: &[u8]) {
     };
     match parse_inbound(data, options) {
         Err(error) => {
-            let header = error.header.clone().unwrap_or_default();
+            let header = error.header.clone().map(|h| *h).unwrap_or_default();
             let control_id = header.control_id.clone();
             let out = OutboundHeader::answering(&header, "R1", now());
-            let bytes = build_ack(&out, &header.message_type.trigger, &Ack::for_error(&control_id, &error.error));
+            let bytes = build_ack(
+                &out,
+                &header.message_type.trigger,
+                &Ack::for_error(&control_id, &error.error),
+            );
             check_reply(&bytes, &control_id);
         }
         Ok(inbound) => {
@@ -55,7 +65,8 @@ pub fn hl7_message(data: &[u8]) {
                         | FeedMessage::Update { patient, .. }
                         | FeedMessage::Merge { patient, .. }
                         | FeedMessage::ChangeIdentifier { patient, .. } => vec![patient],
-                        FeedMessage::Link { first, second } | FeedMessage::Unlink { first, second } => {
+                        FeedMessage::Link { first, second }
+                        | FeedMessage::Unlink { first, second } => {
                             vec![first, second]
                         }
                     };
@@ -64,10 +75,18 @@ pub fn hl7_message(data: &[u8]) {
                         let mut text = String::new();
                         patient.to_segment().write(&mut text);
                     }
-                    build_ack(&out, &header.message_type.trigger, &Ack::accept(&header.control_id))
+                    build_ack(
+                        &out,
+                        &header.message_type.trigger,
+                        &Ack::accept(&header.control_id),
+                    )
                 }
-                Request::PixQuery(query) => build_rsp_k23(&out, &header.control_id, query, &PixOutcome::NotFound),
-                Request::PdqQuery(query) => build_rsp_k22(&out, &header.control_id, query, &PdqOutcome::NotFound),
+                Request::PixQuery(query) => {
+                    build_rsp_k23(&out, &header.control_id, query, &PixOutcome::NotFound)
+                }
+                Request::PdqQuery(query) => {
+                    build_rsp_k22(&out, &header.control_id, query, &PdqOutcome::NotFound)
+                }
                 Request::Cancel(_) => build_ack(&out, "J01", &Ack::accept(&header.control_id)),
             };
             check_reply(&bytes, &header.control_id);

@@ -122,7 +122,9 @@ impl MessageHeader {
             application_ack: opt(msh.field(16).text()),
             country: opt(msh.field(17).text()),
             charset,
-            profile: opt(std::borrow::Cow::Borrowed(msh.field(21).repetition(1).raw())),
+            profile: opt(std::borrow::Cow::Borrowed(
+                msh.field(21).repetition(1).raw(),
+            )),
         }
     }
 }
@@ -183,7 +185,10 @@ mod tests {
         )
         .unwrap();
         let header = MessageHeader::read(&message).unwrap();
-        assert_eq!(header.sending_application.namespace.as_deref(), Some("Gazelle"));
+        assert_eq!(
+            header.sending_application.namespace.as_deref(),
+            Some("Gazelle")
+        );
         assert_eq!(header.message_type.trigger, "A31");
         assert_eq!(header.message_type.structure.as_deref(), Some("ADT_A05"));
         assert_eq!(header.version.country.as_deref(), Some("FRA"));

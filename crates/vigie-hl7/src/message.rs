@@ -167,11 +167,11 @@ pub struct Feed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     /// ITI-8 / ITI-30 feed.
-    Feed(Feed),
+    Feed(Box<Feed>),
     /// ITI-9 PIX query.
     PixQuery(PixQuery),
     /// ITI-21 PDQ query (first or follow-up with DSC).
-    PdqQuery(PdqQuery),
+    PdqQuery(Box<PdqQuery>),
     /// ITI-21 query cancel.
     Cancel(QueryCancel),
 }
@@ -190,7 +190,7 @@ pub struct Inbound {
 #[error("{error}")]
 pub struct InboundError {
     /// The header when it could be read (MSH-10 for MSA-2, applications to swap).
-    pub header: Option<MessageHeader>,
+    pub header: Option<Box<MessageHeader>>,
     /// The error (code and location for ERR).
     pub error: Hl7Error,
 }
@@ -219,8 +219,14 @@ pub fn parse_inbound(bytes: &[u8], options: InboundOptions) -> Result<Inbound, I
         // The header may still be readable when the body is not; try without charset rules.
         let header = Message::parse(&String::from_utf8_lossy(bytes))
             .ok()
-            .and_then(|m| m.segment("MSH").map(|msh| MessageHeader::read_lenient(&msh, m.charset())));
-        InboundError { header, error }
+            .and_then(|m| {
+                m.segment("MSH")
+                    .map(|msh| MessageHeader::read_lenient(&msh, m.charset()))
+            });
+        InboundError {
+            header: header.map(Box::new),
+            error,
+        }
     })?;
     read_inbound(&message, options)
 }
@@ -233,13 +239,13 @@ pub fn read_inbound(message: &Message, options: InboundOptions) -> Result<Inboun
     let header = MessageHeader::read(message).map_err(|error| InboundError {
         header: message
             .segment("MSH")
-            .map(|msh| MessageHeader::read_lenient(&msh, message.charset())),
+            .map(|msh| Box::new(MessageHeader::read_lenient(&msh, message.charset()))),
         error,
     })?;
     match dispatch(message, &header, options) {
         Ok(request) => Ok(Inbound { header, request }),
         Err(error) => Err(InboundError {
-            header: Some(header),
+            header: Some(Box::new(header)),
             error,
         }),
     }
@@ -261,7 +267,11 @@ fn unsupported_event() -> Hl7Error {
     )
 }
 
-fn dispatch(message: &Message, header: &MessageHeader, options: InboundOptions) -> Result<Request, Hl7Error> {
+fn dispatch(
+    message: &Message,
+    header: &MessageHeader,
+    options: InboundOptions,
+) -> Result<Request, Hl7Error> {
     let version = |transactions: &[Transaction]| {
         if options.check_versions {
             check_version(header, transactions)
@@ -274,7 +284,7 @@ fn dispatch(message: &Message, header: &MessageHeader, options: InboundOptions) 
         "ADT" => {
             let event = AdtEvent::parse(trigger).ok_or_else(unsupported_event)?;
             version(event.transactions())?;
-            read_feed(message, event).map(Request::Feed)
+            read_feed(message, event).map(|feed| Request::Feed(Box::new(feed)))
         }
         "QBP" => match trigger {
             "Q23" => {
@@ -283,7 +293,7 @@ fn dispatch(message: &Message, header: &MessageHeader, options: InboundOptions) 
             }
             "Q22" => {
                 version(&[Transaction::Iti21])?;
-                PdqQuery::read(message).map(Request::PdqQuery)
+                PdqQuery::read(message).map(|q| Request::PdqQuery(Box::new(q)))
             }
             _ => Err(unsupported_event()),
         },
@@ -312,8 +322,14 @@ fn read_feed(message: &Message, event: AdtEvent) -> Result<Feed, Hl7Error> {
         findings.append(&mut pid_findings);
         Ok(patient)
     };
-    let first = pids.first().ok_or_else(|| Hl7Error::missing_segment("PID"))?;
-    let expected_pids = if matches!(event, AdtEvent::A24 | AdtEvent::A37) { 2 } else { 1 };
+    let first = pids
+        .first()
+        .ok_or_else(|| Hl7Error::missing_segment("PID"))?;
+    let expected_pids = if matches!(event, AdtEvent::A24 | AdtEvent::A37) {
+        2
+    } else {
+        1
+    };
     if let Some(extra) = pids.get(expected_pids) {
         return Err(Hl7Error::new(
             ErrorCode::SegmentSequence,
@@ -403,21 +419,27 @@ mod tests {
         let err = parse("MSH|^~\\&|A|B|C|D|||ADT^A02|1|P|2.5\r").unwrap_err();
         assert_eq!(err.error.code.code(), 201);
         assert_eq!(err.error.location.unwrap().to_string(), "MSH^1^9^1^2");
-        let err = parse("MSH|^~\\&|A|B|C|D|||ADT^A31^ADT_A05|1|P|2.3.1\rPID|||1^^^X||N\r").unwrap_err();
+        let err =
+            parse("MSH|^~\\&|A|B|C|D|||ADT^A31^ADT_A05|1|P|2.3.1\rPID|||1^^^X||N\r").unwrap_err();
         assert_eq!(err.error.code.code(), 203);
         let lenient = parse_inbound(
             b"MSH|^~\\&|A|B|C|D|||ADT^A31^ADT_A05|1|P|2.3.1\rPID|||1^^^X||N\r",
-            InboundOptions { check_versions: false },
+            InboundOptions {
+                check_versions: false,
+            },
         );
         assert!(lenient.is_ok());
     }
 
     #[test]
     fn link_needs_two_pids_and_merge_a_single_group() {
-        let err = parse("MSH|^~\\&|A|B|C|D|||ADT^A24^ADT_A24|1|P|2.5\rEVN||2024\rPID|||1^^^X||N\r").unwrap_err();
+        let err = parse("MSH|^~\\&|A|B|C|D|||ADT^A24^ADT_A24|1|P|2.5\rEVN||2024\rPID|||1^^^X||N\r")
+            .unwrap_err();
         assert_eq!(err.error.location.unwrap().to_string(), "PID^2");
         let ok = parse("MSH|^~\\&|A|B|C|D|||ADT^A37^ADT_A37|1|P|2.5\rEVN||2024\rPID|||1^^^X||N\rPID|||2^^^X||M\r").unwrap();
-        assert!(matches!(ok.request, Request::Feed(Feed { message: FeedMessage::Unlink { .. }, .. })));
+        assert!(
+            matches!(ok.request, Request::Feed(f) if matches!(f.message, FeedMessage::Unlink { .. }))
+        );
         let err = parse("MSH|^~\\&|A|B|C|D|||ADT^A40^ADT_A39|1|P|2.5\rPID|||1^^^X||N\rMRG|2^^^X\rPID|||3^^^X||N\rMRG|4^^^X\r").unwrap_err();
         assert_eq!(err.error.code.code(), 100);
         assert_eq!(err.error.location.unwrap().to_string(), "PID^2");

@@ -146,7 +146,10 @@ impl MllpCodec {
                     let from = self.scanned.min(src.len());
                     let found = src
                         .get(from..)
-                        .and_then(|rest| rest.iter().position(|&b| b == END_BLOCK || b == START_BLOCK))
+                        .and_then(|rest| {
+                            rest.iter()
+                                .position(|&b| b == END_BLOCK || b == START_BLOCK)
+                        })
                         .map(|i| i + from);
                     let Some(at) = found else {
                         self.scanned = src.len();
@@ -320,11 +323,19 @@ mod tests {
         let mut codec = MllpCodec::default();
         let out = decode_all(
             &mut codec,
-            &[b"xx\x0bMSH|a", b"bc\x1c", b"\r\x0bMSH|2\x1c\r\x0bMSH|3\x1c\r"],
+            &[
+                b"xx\x0bMSH|a",
+                b"bc\x1c",
+                b"\r\x0bMSH|2\x1c\r\x0bMSH|3\x1c\r",
+            ],
         );
         assert_eq!(
             out,
-            vec![Ok(b"MSH|abc".to_vec()), Ok(b"MSH|2".to_vec()), Ok(b"MSH|3".to_vec())]
+            vec![
+                Ok(b"MSH|abc".to_vec()),
+                Ok(b"MSH|2".to_vec()),
+                Ok(b"MSH|3".to_vec())
+            ]
         );
         assert_eq!(codec.discarded_bytes(), 2);
     }
@@ -349,10 +360,19 @@ mod tests {
     fn end_block_without_cr_strict_and_lenient() {
         let mut strict = MllpCodec::default();
         let out = decode_all(&mut strict, &[b"\x0bA\x1cX\x0bB\x1c\r"]);
-        assert_eq!(out, vec![Err("MLLP end block not followed by a carriage return".into()), Ok(b"B".to_vec())]);
+        assert_eq!(
+            out,
+            vec![
+                Err("MLLP end block not followed by a carriage return".into()),
+                Ok(b"B".to_vec())
+            ]
+        );
         let mut lenient = MllpCodec::default().lenient(true);
         let out = decode_all(&mut lenient, &[b"\x0bA\x1c", b"\r\x0bB\x1c\x0bC\x1c"]);
-        assert_eq!(out, vec![Ok(b"A".to_vec()), Ok(b"B".to_vec()), Ok(b"C".to_vec())]);
+        assert_eq!(
+            out,
+            vec![Ok(b"A".to_vec()), Ok(b"B".to_vec()), Ok(b"C".to_vec())]
+        );
         assert_eq!(lenient.discarded_bytes(), 0);
     }
 
@@ -366,7 +386,10 @@ mod tests {
 
     #[test]
     fn encoder_refuses_framing_bytes() {
-        assert!(matches!(frame(b"a\x1cb"), Err(MllpError::FramingByteInPayload)));
+        assert!(matches!(
+            frame(b"a\x1cb"),
+            Err(MllpError::FramingByteInPayload)
+        ));
         assert_eq!(frame(b"MSH").unwrap(), b"\x0bMSH\x1c\r");
     }
 
@@ -413,9 +436,8 @@ mod tests {
             let mut codec = MllpCodec::new(16).lenient(lenient);
             let mut buf = BytesMut::from(bytes.as_slice());
             for _ in 0..400 {
-                match codec.decode(&mut buf) {
-                    Ok(None) => break,
-                    _ => {}
+                if let Ok(None) = codec.decode(&mut buf) {
+                    break;
                 }
             }
             let _ = codec.decode_eof(&mut buf);

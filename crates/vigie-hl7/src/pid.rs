@@ -26,8 +26,8 @@ use crate::er7::Segment;
 use crate::error::Hl7Error;
 use crate::timestamp::{format_birth_date, parse_birth_date};
 use crate::types::{
-    Address, AssigningAuthority, IdentifierKind, NameType, Nullable, PatientIdentifier,
-    PersonName, Telecom,
+    Address, AssigningAuthority, IdentifierKind, NameType, Nullable, PatientIdentifier, PersonName,
+    Telecom,
 };
 
 /// PID-32 codes of the French table 0445 that are identity *statuses* in HL7 v2.
@@ -254,10 +254,13 @@ impl Patient {
             .field(5)
             .repetitions()
             .filter_map(|rep| PersonName::from_repetition(&rep))
-            .filter(|name| name.family.value().is_some() || name.family.is_null() || name.given.is_some())
+            .filter(|name| {
+                name.family.value().is_some() || name.family.is_null() || name.given.is_some()
+            })
             .collect();
         let maiden = segment.field(6).component(1).text();
-        patient.mother_maiden_name = Some(maiden.trim().to_owned()).filter(|s| !s.is_empty() && s != "\"\"");
+        patient.mother_maiden_name =
+            Some(maiden.trim().to_owned()).filter(|s| !s.is_empty() && s != "\"\"");
         let birth = segment.field(7).component(1).text();
         if !birth.trim().is_empty() && !segment.field(7).is_null() {
             match parse_birth_date(&birth) {
@@ -288,7 +291,8 @@ impl Patient {
             .flat_map(|&n| segment.field(n).repetitions())
             .filter_map(|rep| Telecom::from_repetition(&rep))
             .collect();
-        patient.account_number = PatientIdentifier::from_repetition(&segment.field(18).repetition(1));
+        patient.account_number =
+            PatientIdentifier::from_repetition(&segment.field(18).repetition(1));
         patient.identity_unknown = segment.field(31).text().trim() == "Y";
         let codes: Vec<String> = segment
             .field(32)
@@ -331,7 +335,10 @@ impl Patient {
 
     /// The local identifier (IPP): the first identifier with a value in `source` when given,
     /// else the first `PI` (or untyped) identifier that is neither an INS nor a billing NIR.
-    pub fn local_identifier(&self, source: Option<&AssigningAuthority>) -> Option<&PatientIdentifier> {
+    pub fn local_identifier(
+        &self,
+        source: Option<&AssigningAuthority>,
+    ) -> Option<&PatientIdentifier> {
         let candidates = || {
             self.identifiers
                 .iter()
@@ -362,7 +369,11 @@ impl Patient {
         self.family_of(&NameType::Birth)
             .or_else(|| self.family_of(&NameType::Legal))
             .or_else(|| self.family_of(&NameType::Absent))
-            .or_else(|| self.names.first().and_then(|n| n.family.value().map(String::as_str)))
+            .or_else(|| {
+                self.names
+                    .first()
+                    .and_then(|n| n.family.value().map(String::as_str))
+            })
     }
 
     /// Used name: the `D` name; with a `B` birth name, the `L` (legal) name when it differs.
@@ -371,7 +382,8 @@ impl Patient {
             return Some(used);
         }
         let birth = self.family_of(&NameType::Birth)?;
-        self.family_of(&NameType::Legal).filter(|legal| *legal != birth)
+        self.family_of(&NameType::Legal)
+            .filter(|legal| *legal != birth)
     }
 
     /// Birth given names (space separated) from the first `L` (or `B`, or untyped) name that
@@ -415,7 +427,12 @@ impl Patient {
                 }
                 let oid_of = |register: InsOid| register.as_str();
                 let valid = all_ins.iter().find(|(id, register)| {
-                    Ins::parse(id.id().unwrap_or(""), Some(oid_of(*register)), options.allow_test_oids).is_ok()
+                    Ins::parse(
+                        id.id().unwrap_or(""),
+                        Some(oid_of(*register)),
+                        options.allow_test_oids,
+                    )
+                    .is_ok()
                 });
                 chosen = valid
                     .map(|(id, register)| (id.id().unwrap_or(""), oid_of(*register), true))
@@ -431,7 +448,12 @@ impl Patient {
             (Some(ReliabilityStatus::Validated), _) => IdentityStatus::Validated,
             _ => IdentityStatus::Provisional,
         };
-        let attributes: Vec<&str> = self.reliability.attributes.iter().map(|a| a.code()).collect();
+        let attributes: Vec<&str> = self
+            .reliability
+            .attributes
+            .iter()
+            .map(|a| a.code())
+            .collect();
         let attributes = attributes.join(" ");
         let first_names = self.first_names();
         let birth_date = self.birth_date.map(|d| d.to_string());
@@ -461,9 +483,15 @@ impl Patient {
             (RecordField::IdentityStatus, Some(status.code())),
             (RecordField::IdentityAttributes, Some(attributes.as_str())),
             (RecordField::Address, street.as_deref()),
-            (RecordField::Postcode, address.and_then(|a| a.postcode.as_deref())),
+            (
+                RecordField::Postcode,
+                address.and_then(|a| a.postcode.as_deref()),
+            ),
             (RecordField::City, address.and_then(|a| a.city.as_deref())),
-            (RecordField::Country, address.and_then(|a| a.country.as_deref())),
+            (
+                RecordField::Country,
+                address.and_then(|a| a.country.as_deref()),
+            ),
             (RecordField::Phone, phone),
             (RecordField::Email, email),
         ];
@@ -488,7 +516,11 @@ impl Patient {
     pub fn from_identity(record: &IdentityRecord, identifiers: Vec<PatientIdentifier>) -> Patient {
         let mut identifiers = identifiers;
         if let (Some(ins), true) = (&record.ins, record.state.ins_usable()) {
-            let namespace = if ins.is_nia() { "ASIP-SANTE-INS-NIA" } else { "ASIP-SANTE-INS-NIR" };
+            let namespace = if ins.is_nia() {
+                "ASIP-SANTE-INS-NIA"
+            } else {
+                "ASIP-SANTE-INS-NIR"
+            };
             let oid = ins.oid().as_str();
             identifiers.push(PatientIdentifier::new(
                 ins.matricule(),
@@ -504,7 +536,10 @@ impl Patient {
             .map(str::to_owned);
         if record.birth_name.is_some() || record.first_names.is_some() {
             names.push(PersonName {
-                family: record.birth_name.clone().map_or(Nullable::Absent, Nullable::Value),
+                family: record
+                    .birth_name
+                    .clone()
+                    .map_or(Nullable::Absent, Nullable::Value),
                 given: first_given,
                 further_given: record.first_names.clone(),
                 suffix: None,
@@ -514,7 +549,10 @@ impl Patient {
         }
         if record.used_name.is_some() || record.used_first_name.is_some() {
             names.push(PersonName {
-                family: record.used_name.clone().map_or(Nullable::Absent, Nullable::Value),
+                family: record
+                    .used_name
+                    .clone()
+                    .map_or(Nullable::Absent, Nullable::Value),
                 given: record.used_first_name.clone(),
                 further_given: None,
                 suffix: None,
@@ -558,7 +596,9 @@ impl Patient {
         }
         let status = match record.state.status() {
             IdentityStatus::Validated | IdentityStatus::Qualified => ReliabilityStatus::Validated,
-            IdentityStatus::Provisional | IdentityStatus::Recovered => ReliabilityStatus::Provisional,
+            IdentityStatus::Provisional | IdentityStatus::Recovered => {
+                ReliabilityStatus::Provisional
+            }
         };
         Patient {
             identifiers,
@@ -585,7 +625,12 @@ impl Patient {
         }
         pid.set(
             3,
-            FieldValue::repetitions(self.identifiers.iter().map(PatientIdentifier::to_components).collect()),
+            FieldValue::repetitions(
+                self.identifiers
+                    .iter()
+                    .map(PatientIdentifier::to_components)
+                    .collect(),
+            ),
         );
         pid.set(
             5,
@@ -649,15 +694,26 @@ mod tests {
         let (patient, findings) = pid(A31);
         assert_eq!(findings, vec![]);
         assert_eq!(patient.birth_place_code(), Some("88154"));
-        let mapped = patient.identity_record("r1", None, ParseOptions::default()).unwrap();
+        let mapped = patient
+            .identity_record("r1", None, ParseOptions::default())
+            .unwrap();
         let record = &mapped.record;
-        assert_eq!(record.local_id.as_ref().map(|i| i.as_str()), Some("1900068"));
-        assert_eq!(record.source.as_ref().map(|i| i.as_str()), Some("350000121"));
+        assert_eq!(
+            record.local_id.as_ref().map(|i| i.as_str()),
+            Some("1900068")
+        );
+        assert_eq!(
+            record.source.as_ref().map(|i| i.as_str()),
+            Some("350000121")
+        );
         assert_eq!(record.birth_name.as_deref(), Some("DARK"));
         assert_eq!(record.first_names.as_deref(), Some("JEANNE MARIE CECILE"));
         assert_eq!(record.used_first_name.as_deref(), Some("MARIE-CECILE"));
         assert_eq!(record.used_name, None);
-        assert_eq!(record.ins.as_ref().map(|i| i.matricule()), Some("260058815400233"));
+        assert_eq!(
+            record.ins.as_ref().map(|i| i.matricule()),
+            Some("260058815400233")
+        );
         assert_eq!(record.state.status(), IdentityStatus::Qualified);
         assert_eq!(mapped.notes, vec![PidFinding::SeveralIns]);
     }
@@ -666,7 +722,9 @@ mod tests {
     fn an_ins_without_vali_is_dropped() {
         let text = A31.replace("||VALI\r", "||PROV\r");
         let (patient, _) = pid(&text);
-        let mapped = patient.identity_record("r1", None, ParseOptions::default()).unwrap();
+        let mapped = patient
+            .identity_record("r1", None, ParseOptions::default())
+            .unwrap();
         assert_eq!(mapped.record.ins, None);
         assert_eq!(mapped.record.state.status(), IdentityStatus::Provisional);
         assert_eq!(mapped.notes, vec![PidFinding::InsWithoutValidatedStatus]);
@@ -684,18 +742,27 @@ mod tests {
     #[test]
     fn from_identity_publishes_the_ins_only_when_qualified() {
         let (patient, _) = pid(A31);
-        let record = patient.identity_record("r1", None, ParseOptions::default()).unwrap().record;
+        let record = patient
+            .identity_record("r1", None, ParseOptions::default())
+            .unwrap()
+            .record;
         let ipp = patient.identifiers[0].clone();
         let out = Patient::from_identity(&record, vec![ipp.clone()]);
         assert_eq!(out.identifiers.len(), 2);
         assert_eq!(out.reliability.codes(), vec!["VALI"]);
         assert_eq!(out.birth_place_code(), Some("88154"));
-        let back = out.identity_record("r2", None, ParseOptions::default()).unwrap().record;
+        let back = out
+            .identity_record("r2", None, ParseOptions::default())
+            .unwrap()
+            .record;
         assert_eq!(back.first_names, record.first_names);
         assert_eq!(back.ins, record.ins);
         let text = A31.replace("||VALI\r", "||PROV~DOUT\r");
         let (patient, _) = pid(&text);
-        let record = patient.identity_record("r1", None, ParseOptions::default()).unwrap().record;
+        let record = patient
+            .identity_record("r1", None, ParseOptions::default())
+            .unwrap()
+            .record;
         let out = Patient::from_identity(&record, vec![ipp]);
         assert_eq!(out.identifiers.len(), 1);
         assert_eq!(out.reliability.codes(), vec!["PROV", "DOUT"]);

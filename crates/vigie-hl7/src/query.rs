@@ -127,7 +127,9 @@ fn required<'m>(segment: &Segment<'m>, number: u32) -> Result<std::borrow::Cow<'
 }
 
 fn segment<'m>(message: &'m Message, id: &'static str) -> Result<Segment<'m>, Hl7Error> {
-    message.segment(id).ok_or_else(|| Hl7Error::missing_segment(id))
+    message
+        .segment(id)
+        .ok_or_else(|| Hl7Error::missing_segment(id))
 }
 
 fn domains_of(field: &Field<'_>) -> Vec<(u32, AssigningAuthority)> {
@@ -169,7 +171,10 @@ impl PixQuery {
             query_name: qpd.field(1).text().trim().to_owned(),
             query_tag,
             patient,
-            domains: domains_of(&qpd.field(4)).into_iter().map(|(_, d)| d).collect(),
+            domains: domains_of(&qpd.field(4))
+                .into_iter()
+                .map(|(_, d)| d)
+                .collect(),
             qpd: SegmentBuilder::from_segment(&qpd),
         })
     }
@@ -186,10 +191,16 @@ pub fn parse_parameters(field: &Field<'_>) -> Result<Vec<QueryParameter>, Hl7Err
             continue;
         }
         let repetition = index as u32 + 1;
-        let location = || ErrorLocation::field("QPD", 1, 3).repetition(repetition).component(1);
+        let location = || {
+            ErrorLocation::field("QPD", 1, 3)
+                .repetition(repetition)
+                .component(1)
+        };
         let path = rep.component(1).text();
         let path = path.trim();
-        let path = path.strip_prefix('@').ok_or_else(|| Hl7Error::bad_value(location()))?;
+        let path = path
+            .strip_prefix('@')
+            .ok_or_else(|| Hl7Error::bad_value(location()))?;
         let mut parts = path.split('.');
         let segment = parts.next().unwrap_or("").to_ascii_uppercase();
         if segment.len() != 3 || !segment.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -247,7 +258,9 @@ impl PdqCriteria {
     pub fn from_parameters(parameters: &[QueryParameter]) -> Result<PdqCriteria, Hl7Error> {
         let mut criteria = PdqCriteria::default();
         let mut open_id: Option<(u32, IdentifierCriterion)> = None;
-        let close = |open: &mut Option<(u32, IdentifierCriterion)>, list: &mut Vec<IdentifierCriterion>| -> Result<(), Hl7Error> {
+        let close = |open: &mut Option<(u32, IdentifierCriterion)>,
+                     list: &mut Vec<IdentifierCriterion>|
+         -> Result<(), Hl7Error> {
             if let Some((repetition, criterion)) = open.take() {
                 if criterion.authority.is_empty() {
                     return Err(Hl7Error::new(
@@ -261,7 +274,11 @@ impl PdqCriteria {
             Ok(())
         };
         for p in parameters {
-            let location = || ErrorLocation::field("QPD", 1, 3).repetition(p.repetition).component(2);
+            let location = || {
+                ErrorLocation::field("QPD", 1, 3)
+                    .repetition(p.repetition)
+                    .component(2)
+            };
             let value = p.value.as_str();
             let handled = match (p.segment.as_str(), p.field, p.component, p.subcomponent) {
                 ("PID", 3, Some(1), _) => {
@@ -276,13 +293,13 @@ impl PdqCriteria {
                     true
                 }
                 ("PID", 3, Some(4), sub) => {
-                    let (_, criterion) =
-                        open_id.get_or_insert_with(|| (p.repetition, IdentifierCriterion::default()));
+                    let (_, criterion) = open_id
+                        .get_or_insert_with(|| (p.repetition, IdentifierCriterion::default()));
                     set_authority(criterion, sub, value)
                 }
                 ("PID", 3, Some(5), _) => {
-                    let (_, criterion) =
-                        open_id.get_or_insert_with(|| (p.repetition, IdentifierCriterion::default()));
+                    let (_, criterion) = open_id
+                        .get_or_insert_with(|| (p.repetition, IdentifierCriterion::default()));
                     set(&mut criterion.type_code, value);
                     true
                 }
@@ -299,12 +316,14 @@ impl PdqCriteria {
                     true
                 }
                 ("PID", 7, None | Some(1), None) => {
-                    let date = parse_birth_date(value).map_err(|_| Hl7Error::bad_value(location()))?;
+                    let date =
+                        parse_birth_date(value).map_err(|_| Hl7Error::bad_value(location()))?;
                     criteria.birth_date = Some(date);
                     true
                 }
                 ("PID", 8, None | Some(1), None) => {
-                    let sex = Sex::parse(value).ok_or_else(|| Hl7Error::unknown_table_value(location()))?;
+                    let sex = Sex::parse(value)
+                        .ok_or_else(|| Hl7Error::unknown_table_value(location()))?;
                     criteria.sex = Some(sex);
                     true
                 }
@@ -329,12 +348,16 @@ impl PdqCriteria {
                     true
                 }
                 ("PID", 18, Some(1), None) => {
-                    criteria.account_number.get_or_insert_with(IdentifierCriterion::default).id =
-                        (!value.is_empty()).then(|| value.to_owned());
+                    criteria
+                        .account_number
+                        .get_or_insert_with(IdentifierCriterion::default)
+                        .id = (!value.is_empty()).then(|| value.to_owned());
                     true
                 }
                 ("PID", 18, Some(4), sub) => {
-                    let criterion = criteria.account_number.get_or_insert_with(IdentifierCriterion::default);
+                    let criterion = criteria
+                        .account_number
+                        .get_or_insert_with(IdentifierCriterion::default);
                     set_authority(criterion, sub, value)
                 }
                 _ => false,
@@ -433,7 +456,16 @@ mod tests {
         assert_eq!(ids[0].id.as_deref(), Some("X1"));
         assert_eq!(ids[0].authority.namespace.as_deref(), Some("HZLN"));
         assert_eq!(ids[1].authority.universal_id.as_deref(), Some("1.2.3.4.5"));
-        assert_eq!(query.criteria.account_number.as_ref().unwrap().id.as_deref(), Some("ACC"));
+        assert_eq!(
+            query
+                .criteria
+                .account_number
+                .as_ref()
+                .unwrap()
+                .id
+                .as_deref(),
+            Some("ACC")
+        );
         assert_eq!(query.quantity_limit, Some(2));
     }
 
@@ -447,7 +479,10 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_typed() {
-        assert_eq!(qbp("PID.5.1^X").unwrap_err().location.unwrap().to_string(), "QPD^1^3^1^1");
+        assert_eq!(
+            qbp("PID.5.1^X").unwrap_err().location.unwrap().to_string(),
+            "QPD^1^3^1^1"
+        );
         assert_eq!(qbp("@PID.x^X").unwrap_err().code.code(), 102);
         assert_eq!(qbp("@PID.7^1980-13").unwrap_err().code.code(), 102);
         let err = qbp("@PID.5.1^X~@PID.8^Z").unwrap_err();

@@ -473,10 +473,18 @@ pub enum PdqOutcome {
 }
 
 fn format_score(score: f64) -> String {
-    let score = if score.is_finite() { score.clamp(0.0, 1.0) } else { 0.0 };
+    let score = if score.is_finite() {
+        score.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let text = format!("{score:.4}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text.is_empty() { "0".to_owned() } else { text.to_owned() }
+    if text.is_empty() {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
 }
 
 /// Builds `RSP^K22^RSP_K21` for an ITI-21 query
@@ -501,7 +509,9 @@ pub fn build_rsp_k22(
                 .iter()
                 .map(|m| {
                     let mut patient = m.patient.clone();
-                    patient.identifiers.retain(|id| id.id().is_some() && in_domains(id));
+                    patient
+                        .identifiers
+                        .retain(|id| id.id().is_some() && in_domains(id));
                     patient.identifiers = grouped(patient.identifiers);
                     (patient, m.score)
                 })
@@ -526,7 +536,11 @@ pub fn build_rsp_k22(
                 }
             }
             if let (Some(c), false) = (continuation, groups.is_empty()) {
-                message.push(SegmentBuilder::new("DSC").with(1, c.pointer.as_str()).with(2, "I"));
+                message.push(
+                    SegmentBuilder::new("DSC")
+                        .with(1, c.pointer.as_str())
+                        .with(2, "I"),
+                );
             }
         }
         PdqOutcome::NotFound => {
@@ -579,7 +593,9 @@ pub fn build_a31_notification(
             SegmentBuilder::new("PID")
                 .with(
                     3,
-                    FieldValue::repetitions(ids.iter().map(PatientIdentifier::to_components).collect()),
+                    FieldValue::repetitions(
+                        ids.iter().map(PatientIdentifier::to_components).collect(),
+                    ),
                 )
                 .with(5, FieldValue::raw(" ")),
         )
@@ -611,7 +627,10 @@ mod tests {
             PatientIdentifier::new("a2", a.clone(), Some("PI")),
             PatientIdentifier::new("a1", a, Some("PI")),
         ];
-        let values: Vec<_> = grouped(ids).iter().map(|i| i.id().unwrap().to_owned()).collect();
+        let values: Vec<_> = grouped(ids)
+            .iter()
+            .map(|i| i.id().unwrap().to_owned())
+            .collect();
         assert_eq!(values, vec!["a1", "a2", "b1"]);
     }
 }

@@ -37,7 +37,14 @@ fn number(digits: &str) -> Option<u16> {
 
 impl Timestamp {
     /// A full second-precision timestamp; `None` when a part is out of range.
-    pub fn from_parts(year: u16, month: u8, day: u8, hour: u8, minute: u8, second: u8) -> Option<Timestamp> {
+    pub fn from_parts(
+        year: u16,
+        month: u8,
+        day: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+    ) -> Option<Timestamp> {
         let valid = (1..=9999).contains(&year)
             && (1..=12).contains(&month)
             && day >= 1
@@ -236,19 +243,40 @@ mod tests {
 
     #[test]
     fn invalid_timestamps() {
-        for text in ["", "20240", "20241315", "20240230", "2024031525", "2024+01", "2024é", "20240315.5"] {
+        for text in [
+            "",
+            "20240",
+            "20241315",
+            "20240230",
+            "2024031525",
+            "2024+01",
+            "2024é",
+            "20240315.5",
+        ] {
             assert_eq!(Timestamp::parse(text), Err(TimestampError), "{text}");
         }
     }
 
     #[test]
     fn birth_dates() {
-        assert_eq!(parse_birth_date("19600530"), Ok(PartialDate::Full(1960, 5, 30)));
-        assert_eq!(parse_birth_date("196005"), Ok(PartialDate::YearMonth(1960, 5)));
+        assert_eq!(
+            parse_birth_date("19600530"),
+            Ok(PartialDate::Full(1960, 5, 30))
+        );
+        assert_eq!(
+            parse_birth_date("196005"),
+            Ok(PartialDate::YearMonth(1960, 5))
+        );
         assert_eq!(parse_birth_date("1960"), Ok(PartialDate::Year(1960)));
-        assert_eq!(parse_birth_date("196005301200"), Ok(PartialDate::Full(1960, 5, 30)));
+        assert_eq!(
+            parse_birth_date("196005301200"),
+            Ok(PartialDate::Full(1960, 5, 30))
+        );
         assert!(parse_birth_date("17000101").is_err());
-        assert_eq!(format_birth_date(&PartialDate::YearMonth(1960, 5)), "196005");
+        assert_eq!(
+            format_birth_date(&PartialDate::YearMonth(1960, 5)),
+            "196005"
+        );
     }
 
     proptest! {

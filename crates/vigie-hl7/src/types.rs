@@ -115,9 +115,7 @@ impl AssigningAuthority {
 
     /// A stable key for the domain: the OID when present, else the namespace.
     pub fn key(&self) -> Option<&str> {
-        self.universal_id
-            .as_deref()
-            .or(self.namespace.as_deref())
+        self.universal_id.as_deref().or(self.namespace.as_deref())
     }
 
     /// The three parts as sub-components (for CX-4).
@@ -346,11 +344,7 @@ impl PersonName {
             (Some(given), None) => Some(given.clone()),
             (None, Some(list)) => Some(list.clone()),
             (Some(given), Some(list)) => {
-                let first = list
-                    .split([' ', ','])
-                    .next()
-                    .unwrap_or("")
-                    .to_lowercase();
+                let first = list.split([' ', ',']).next().unwrap_or("").to_lowercase();
                 if first == given.to_lowercase() {
                     Some(list.clone())
                 } else {
@@ -536,8 +530,16 @@ mod tests {
         assert_eq!(ids[1].authority.key(), Some("1.2.3.4.5.1000"));
         assert_eq!(ids[2].authority.key(), Some("domain2"));
         assert_eq!(ids[3].value, IdValue::Delete);
-        assert!(ids[0].authority.same_as(&AssigningAuthority::new("", "1.3.6.1.4.1.21367.2005.1.1", "ISO")));
-        assert!(ids[0].authority.same_as(&AssigningAuthority::new("HIMSS2005", "", "")));
+        assert!(ids[0].authority.same_as(&AssigningAuthority::new(
+            "",
+            "1.3.6.1.4.1.21367.2005.1.1",
+            "ISO"
+        )));
+        assert!(
+            ids[0]
+                .authority
+                .same_as(&AssigningAuthority::new("HIMSS2005", "", ""))
+        );
         assert!(!ids[1].authority.same_as(&ids[2].authority));
     }
 
@@ -552,14 +554,19 @@ mod tests {
 
     #[test]
     fn given_name_lists_french_and_international() {
-        let message = field("||DARK^JEANNE^JEANNE MARIE CECILE^^Mme^^L~WASHINGTON^MARY^ROSE^II^Dr.^^L~\"\"^MARIE^^^^^D");
+        let message = field(
+            "||DARK^JEANNE^JEANNE MARIE CECILE^^Mme^^L~WASHINGTON^MARY^ROSE^II^Dr.^^L~\"\"^MARIE^^^^^D",
+        );
         let pid = message.segment("PID").unwrap();
         let names: Vec<_> = pid
             .field(5)
             .repetitions()
             .filter_map(|r| PersonName::from_repetition(&r))
             .collect();
-        assert_eq!(names[0].given_names().as_deref(), Some("JEANNE MARIE CECILE"));
+        assert_eq!(
+            names[0].given_names().as_deref(),
+            Some("JEANNE MARIE CECILE")
+        );
         assert_eq!(names[0].prefix.as_deref(), Some("Mme"));
         assert_eq!(names[1].given_names().as_deref(), Some("MARY ROSE"));
         assert_eq!(names[2].family, Nullable::Null);
@@ -568,7 +575,9 @@ mod tests {
 
     #[test]
     fn telecoms() {
-        let message = field("||||||||||012-0001^PRN^PH~012-0004^PRN^FX~marywash@gmx.de^NET^Internet~^PRN^CP^^33^6^12345678~^NET^Internet^a@b.fr");
+        let message = field(
+            "||||||||||012-0001^PRN^PH~012-0004^PRN^FX~marywash@gmx.de^NET^Internet~^PRN^CP^^33^6^12345678~^NET^Internet^a@b.fr",
+        );
         let pid = message.segment("PID").unwrap();
         let t: Vec<_> = pid
             .field(13)

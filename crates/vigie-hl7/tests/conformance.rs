@@ -25,8 +25,8 @@ use vigie_hl7::mllp::MllpCodec;
 use vigie_hl7::pid::{Patient, PidFinding};
 use vigie_hl7::query::{PdqQuery, PixQuery};
 use vigie_hl7::reply::{
-    Ack, Continuation, ErrorDetail, OutboundHeader, PdqMatch, PdqOutcome, PixOutcome, build_a31_notification,
-    build_ack, build_rsp_k22, build_rsp_k23,
+    Ack, Continuation, ErrorDetail, OutboundHeader, PdqMatch, PdqOutcome, PixOutcome,
+    build_a31_notification, build_ack, build_rsp_k22, build_rsp_k23,
 };
 use vigie_hl7::timestamp::Timestamp;
 use vigie_hl7::types::{AssigningAuthority, IdValue, IdentifierKind, PatientIdentifier};
@@ -58,7 +58,7 @@ fn inbound_error(name: &str) -> InboundError {
 
 fn feed(name: &str) -> Feed {
     match inbound(name).request {
-        Request::Feed(feed) => feed,
+        Request::Feed(feed) => *feed,
         other => panic!("{name}: not a feed: {other:?}"),
     }
 }
@@ -145,35 +145,60 @@ fn iti8_a01_register_multi_domain() {
         inbound.header.sending_application.universal_id.as_deref(),
         Some("1.2.840.114350.1.13.99998.8734")
     );
-    let Request::Feed(feed) = inbound.request else { panic!() };
-    let FeedMessage::Register { event, patient, zfd } = feed.message else { panic!() };
+    let Request::Feed(feed) = inbound.request else {
+        panic!()
+    };
+    let FeedMessage::Register {
+        event,
+        patient,
+        zfd,
+    } = feed.message
+    else {
+        panic!()
+    };
     assert_eq!(event, AdtEvent::A01);
     assert_eq!(zfd, None);
     assert_eq!(feed.recorded.unwrap().to_string(), "20091112115139");
     assert_eq!(
         ids(&patient),
         vec![
-            (Some("PIX10515W3"), Some("HIMSS2005"), Some("1.3.6.1.4.1.21367.2005.1.1")),
+            (
+                Some("PIX10515W3"),
+                Some("HIMSS2005"),
+                Some("1.3.6.1.4.1.21367.2005.1.1")
+            ),
             (Some("PIX10515W4"), None, Some("1.2.3.4.5.1000")),
             (Some("PIX10515W5"), Some("domain2"), None),
         ]
     );
     assert_eq!(patient.names.len(), 3);
     assert_eq!(patient.birth_name(), Some("DEAN"), "B is the name at birth");
-    assert_eq!(patient.used_name(), Some("WASHINGTON"), "L is the legal (used) name");
+    assert_eq!(
+        patient.used_name(),
+        Some("WASHINGTON"),
+        "L is the legal (used) name"
+    );
     assert_eq!(patient.first_names().as_deref(), Some("MARY ROSE"));
     assert_eq!(patient.birth_date, Some(PartialDate::Full(1977, 12, 8)));
     assert_eq!(patient.sex, Some(Sex::Female));
     assert_eq!(patient.addresses.len(), 2);
     assert_eq!(patient.birth_place, None);
     assert_eq!(patient.telecoms.len(), 5);
-    assert_eq!(patient.account_number.as_ref().and_then(|a| a.id()), Some("100-09-123456"));
+    assert_eq!(
+        patient.account_number.as_ref().and_then(|a| a.id()),
+        Some("100-09-123456")
+    );
 
     let himss = AssigningAuthority::new("HIMSS2005", "", "");
-    let mapped = patient.identity_record("a01", Some(&himss), ParseOptions::default()).unwrap();
+    let mapped = patient
+        .identity_record("a01", Some(&himss), ParseOptions::default())
+        .unwrap();
     let r = &mapped.record;
     assert_eq!(r.local_id.as_ref().unwrap().as_str(), "PIX10515W3");
-    assert_eq!(r.source.as_ref().unwrap().as_str(), "1.3.6.1.4.1.21367.2005.1.1");
+    assert_eq!(
+        r.source.as_ref().unwrap().as_str(),
+        "1.3.6.1.4.1.21367.2005.1.1"
+    );
     assert_eq!(r.birth_name.as_deref(), Some("DEAN"));
     assert_eq!(r.used_name.as_deref(), Some("WASHINGTON"));
     assert_eq!(r.first_names.as_deref(), Some("MARY ROSE"));
@@ -189,37 +214,71 @@ fn iti8_a01_register_multi_domain() {
     assert_eq!(r.state.status(), IdentityStatus::Provisional);
     assert_eq!(mapped.notes, vec![]);
     let domain2 = AssigningAuthority::new("domain2", "", "");
-    let mapped = patient.identity_record("a01", Some(&domain2), ParseOptions::default()).unwrap();
+    let mapped = patient
+        .identity_record("a01", Some(&domain2), ParseOptions::default())
+        .unwrap();
     assert_eq!(mapped.record.local_id.unwrap().as_str(), "PIX10515W5");
 }
 
 #[test]
 fn iti8_a08_update_deletes_the_null_identifier() {
     let feed = feed("iti8_adt_a08_update_with_null_id.hl7");
-    let FeedMessage::Update { event, patient, .. } = feed.message else { panic!() };
+    let FeedMessage::Update { event, patient, .. } = feed.message else {
+        panic!()
+    };
     assert_eq!(event, AdtEvent::A08);
     assert_eq!(patient.identifiers.len(), 4);
     let deletion = &patient.identifiers[3];
     assert_eq!(deletion.value, IdValue::Delete);
-    assert_eq!(deletion.authority.universal_id.as_deref(), Some("1.12.23.34.45"));
+    assert_eq!(
+        deletion.authority.universal_id.as_deref(),
+        Some("1.12.23.34.45")
+    );
     assert_eq!(deletion.authority.universal_id_type.as_deref(), Some("ISO"));
     assert_eq!(patient.used_name(), Some("WASHINGTON-UPDATE"));
     assert_eq!(patient.sex, Some(Sex::Unknown));
-    assert_eq!(patient.addresses[0].street.as_deref(), Some("1 UPDATE ADDRESS"));
-    let mapped = patient.identity_record("a08", None, ParseOptions::default()).unwrap();
-    assert_eq!(mapped.record.local_id.unwrap().as_str(), "PIX10515W3", "a deletion is never the local id");
+    assert_eq!(
+        patient.addresses[0].street.as_deref(),
+        Some("1 UPDATE ADDRESS")
+    );
+    let mapped = patient
+        .identity_record("a08", None, ParseOptions::default())
+        .unwrap();
+    assert_eq!(
+        mapped.record.local_id.unwrap().as_str(),
+        "PIX10515W3",
+        "a deletion is never the local id"
+    );
 }
 
 #[test]
 fn iti8_a40_merge() {
     let inbound = inbound("iti8_adt_a40_merge.hl7");
-    assert_eq!(inbound.header.message_type.structure.as_deref(), Some("ADT_A39"));
-    let Request::Feed(feed) = inbound.request else { panic!() };
-    let FeedMessage::Merge { patient, prior } = feed.message else { panic!() };
-    assert_eq!(ids(&patient), vec![(Some("PDQ113XX35"), Some("HIMSS2005"), Some("1.3.6.1.4.1.21367.2005.1.1"))]);
+    assert_eq!(
+        inbound.header.message_type.structure.as_deref(),
+        Some("ADT_A39")
+    );
+    let Request::Feed(feed) = inbound.request else {
+        panic!()
+    };
+    let FeedMessage::Merge { patient, prior } = feed.message else {
+        panic!()
+    };
+    assert_eq!(
+        ids(&patient),
+        vec![(
+            Some("PDQ113XX35"),
+            Some("HIMSS2005"),
+            Some("1.3.6.1.4.1.21367.2005.1.1")
+        )]
+    );
     assert_eq!(prior.len(), 1);
     assert_eq!(prior[0].id(), Some("PDQ113XX03"));
-    assert!(prior[0].authority.same_as(&patient.identifiers[0].authority));
+    assert!(
+        prior[0]
+            .authority
+            .same_as(&patient.identifiers[0].authority)
+    );
     assert_eq!(patient.birth_name(), Some("MOHR"));
 }
 
@@ -227,8 +286,12 @@ fn iti8_a40_merge() {
 fn iti8_a40_prior_without_authority_is_kept_for_the_server_to_fill() {
     let inbound = inbound("iti8_adt_a40_merge_mrg_two_ids.hl7");
     assert_eq!(inbound.header.processing_mode.as_deref(), Some("T"));
-    let Request::Feed(feed) = inbound.request else { panic!() };
-    let FeedMessage::Merge { patient, prior } = feed.message else { panic!() };
+    let Request::Feed(feed) = inbound.request else {
+        panic!()
+    };
+    let FeedMessage::Merge { patient, prior } = feed.message else {
+        panic!()
+    };
     assert_eq!(patient.identifiers.len(), 3);
     assert_eq!(prior.len(), 2);
     assert_eq!(prior[0].id(), Some("305010"));
@@ -244,7 +307,10 @@ fn iti8_a40_prior_without_authority_is_kept_for_the_server_to_fill() {
 fn iti8_a01_without_pid_is_an_error_100_and_answered_ae() {
     let error = inbound_error("iti8_adt_a01_missing_pid_NEGATIVE.hl7");
     assert_eq!(error.error.code, ErrorCode::SegmentSequence);
-    assert_eq!(error.error.kind, ErrorKind::MissingSegment { segment: "PID" });
+    assert_eq!(
+        error.error.kind,
+        ErrorKind::MissingSegment { segment: "PID" }
+    );
     let header = error.header.unwrap();
     assert_eq!(header.control_id, "123456");
     let ack = Ack::for_error(&header.control_id, &error.error);
@@ -254,7 +320,10 @@ fn iti8_a01_without_pid_is_an_error_100_and_answered_ae() {
     assert_eq!(field(&reply, "MSA", 1), "AE");
     assert_eq!(field(&reply, "MSA", 2), "123456");
     assert_eq!(field(&reply, "ERR", 2), "PID^1");
-    assert_eq!(field(&reply, "ERR", 3), "100^Segment sequence error^HL70357");
+    assert_eq!(
+        field(&reply, "ERR", 3),
+        "100^Segment sequence error^HL70357"
+    );
     assert_eq!(field(&reply, "ERR", 4), "E");
     assert_eq!(field(&reply, "MSH", 3), "BLA", "applications swapped");
     assert_eq!(field(&reply, "MSH", 5), "SAP-ISH");
@@ -280,8 +349,16 @@ fn unsupported_version_is_ar_203_and_the_ans_ae_form_is_tolerated() {
     let error = parse_inbound(request, InboundOptions::default()).unwrap_err();
     assert_eq!(error.error.code, ErrorCode::UnsupportedVersionId);
     let header = error.header.unwrap();
-    let out = OutboundHeader::answering(&header, "12347", Timestamp::parse("20260106134419").unwrap());
-    let bytes = build_ack(&out, &header.message_type.trigger, &Ack::for_error("12345", &error.error));
+    let out = OutboundHeader::answering(
+        &header,
+        "12347",
+        Timestamp::parse("20260106134419").unwrap(),
+    );
+    let bytes = build_ack(
+        &out,
+        &header.message_type.trigger,
+        &Ack::for_error("12345", &error.error),
+    );
     let ours = Message::parse_bytes(&bytes).unwrap();
     let ans = message("ack_fr_ae_unsupported_version.hl7");
     // App. C: AR for an MSH-level rejection (the ANS example says AE: documented choice).
@@ -291,9 +368,15 @@ fn unsupported_version_is_ar_203_and_the_ans_ae_form_is_tolerated() {
         assert_eq!(field(&ours, "ERR", n), field(&ans, "ERR", n));
     }
     let (ours_err, ans_err) = (ours.segment("ERR").unwrap(), ans.segment("ERR").unwrap());
-    assert_eq!(ours_err.field(3).component(1).text(), ans_err.field(3).component(1).text());
+    assert_eq!(
+        ours_err.field(3).component(1).text(),
+        ans_err.field(3).component(1).text()
+    );
     assert_eq!(ours_err.field(3).component(3).text(), "HL70357");
-    assert_eq!(ans_err.field(3).component(2).text().trim(), "Unsupported version");
+    assert_eq!(
+        ans_err.field(3).component(2).text().trim(),
+        "Unsupported version"
+    );
     assert_eq!(field(&ours, "MSH", 3), "TLRapp");
     assert_eq!(field(&ours, "MSH", 17), "FRA");
     assert_eq!(field(&ours, "MSH", 18), "8859/15");
@@ -305,11 +388,18 @@ fn unsupported_trigger_is_ar_201() {
     let request = b"MSH|^~\\&|A|B|C|D|20260101||ADT^A02^ADT_A02|77|P|2.5\rPID|||1^^^X||N\r";
     let error = parse_inbound(request, InboundOptions::default()).unwrap_err();
     let header = error.header.unwrap();
-    let bytes = build_ack(&OutboundHeader::answering(&header, "R", now()), "A02", &Ack::for_error("77", &error.error));
+    let bytes = build_ack(
+        &OutboundHeader::answering(&header, "R", now()),
+        "A02",
+        &Ack::for_error("77", &error.error),
+    );
     let reply = Message::parse_bytes(&bytes).unwrap();
     assert_eq!(field(&reply, "MSA", 1), "AR");
     assert_eq!(field(&reply, "ERR", 2), "MSH^1^9^1^2");
-    assert_eq!(field(&reply, "ERR", 3), "201^Unsupported event code^HL70357");
+    assert_eq!(
+        field(&reply, "ERR", 3),
+        "201^Unsupported event code^HL70357"
+    );
     assert_eq!(field(&reply, "MSH", 9), "ACK^A02^ACK");
 }
 
@@ -322,12 +412,20 @@ fn pix_query(name: &str) -> PixQuery {
 #[test]
 fn iti9_q23_request() {
     let inbound = inbound("iti9_qbp_q23_request.hl7");
-    let Request::PixQuery(query) = inbound.request else { panic!() };
+    let Request::PixQuery(query) = inbound.request else {
+        panic!()
+    };
     assert_eq!(query.query_tag, "QRY10501110");
     assert_eq!(query.query_name, "QRY_1001");
     assert_eq!(query.patient.id(), Some("ABC10501"));
-    assert_eq!(query.patient.authority.namespace.as_deref(), Some("HIMSS2005"));
-    assert_eq!(query.patient.authority.universal_id.as_deref(), Some("1.3.6.1.4.1.21367.2005.1.1"));
+    assert_eq!(
+        query.patient.authority.namespace.as_deref(),
+        Some("HIMSS2005")
+    );
+    assert_eq!(
+        query.patient.authority.universal_id.as_deref(),
+        Some("1.3.6.1.4.1.21367.2005.1.1")
+    );
     assert_eq!(query.patient.type_code.as_deref(), Some("PI"));
     assert!(query.domains.is_empty());
 }
@@ -343,7 +441,12 @@ fn iti9_wrong_version_is_203() {
 fn iti9_case2_nf_is_byte_identical() {
     let expected = read("iti9_rsp_k23_nf.hl7");
     let m = message("iti9_rsp_k23_nf.hl7");
-    let bytes = build_rsp_k23(&same_header(&m), "10501108", &pix_query("iti9_rsp_k23_nf.hl7"), &PixOutcome::NotFound);
+    let bytes = build_rsp_k23(
+        &same_header(&m),
+        "10501108",
+        &pix_query("iti9_rsp_k23_nf.hl7"),
+        &PixOutcome::NotFound,
+    );
     assert_eq!(text(&bytes), text(&expected));
     insta::assert_snapshot!("rsp_k23_case2_nf", snapshot_text(&bytes));
 }
@@ -352,13 +455,36 @@ fn iti9_case2_nf_is_byte_identical() {
 fn iti9_case3_unknown_patient_matches_the_expected_shape() {
     let m = message("iti9_rsp_k23_ae_unknown_patient_id.hl7");
     let query = pix_query("iti9_rsp_k23_ae_unknown_patient_id.hl7");
-    let bytes = build_rsp_k23(&same_header(&m), "10501108", &query, &PixOutcome::UnknownPatient);
+    let bytes = build_rsp_k23(
+        &same_header(&m),
+        "10501108",
+        &query,
+        &PixOutcome::UnknownPatient,
+    );
     let ours = Message::parse_bytes(&bytes).unwrap();
     assert_eq!(segment_ids(&ours), segment_ids(&m));
-    for (segment, n) in [("MSH", 9), ("MSA", 1), ("MSA", 2), ("ERR", 2), ("ERR", 4), ("QAK", 1), ("QAK", 2), ("QPD", 1), ("QPD", 2), ("QPD", 3)] {
-        assert_eq!(field(&ours, segment, n), field(&m, segment, n), "{segment}-{n}");
+    for (segment, n) in [
+        ("MSH", 9),
+        ("MSA", 1),
+        ("MSA", 2),
+        ("ERR", 2),
+        ("ERR", 4),
+        ("QAK", 1),
+        ("QAK", 2),
+        ("QPD", 1),
+        ("QPD", 2),
+        ("QPD", 3),
+    ] {
+        assert_eq!(
+            field(&ours, segment, n),
+            field(&m, segment, n),
+            "{segment}-{n}"
+        );
     }
-    assert_eq!(ours.segment("ERR").unwrap().field(3).component(1).text(), "204");
+    assert_eq!(
+        ours.segment("ERR").unwrap().field(3).component(1).text(),
+        "204"
+    );
     insta::assert_snapshot!("rsp_k23_case3_unknown_patient", snapshot_text(&bytes));
 }
 
@@ -373,11 +499,29 @@ fn iti9_case1_ok_matches_the_expected_shape_without_the_queried_id() {
         .repetitions()
         .filter_map(|r| PatientIdentifier::from_repetition(&r))
         .collect();
-    let bytes = build_rsp_k23(&same_header(&m), "10501108", &query, &PixOutcome::Found(all));
+    let bytes = build_rsp_k23(
+        &same_header(&m),
+        "10501108",
+        &query,
+        &PixOutcome::Found(all),
+    );
     let ours = Message::parse_bytes(&bytes).unwrap();
     assert_eq!(segment_ids(&ours), segment_ids(&m));
-    for (segment, n) in [("MSH", 9), ("MSA", 1), ("MSA", 2), ("QAK", 1), ("QAK", 2), ("QPD", 3), ("QPD", 4), ("PID", 5)] {
-        assert_eq!(field(&ours, segment, n), field(&m, segment, n), "{segment}-{n}");
+    for (segment, n) in [
+        ("MSH", 9),
+        ("MSA", 1),
+        ("MSA", 2),
+        ("QAK", 1),
+        ("QAK", 2),
+        ("QPD", 3),
+        ("QPD", 4),
+        ("PID", 5),
+    ] {
+        assert_eq!(
+            field(&ours, segment, n),
+            field(&m, segment, n),
+            "{segment}-{n}"
+        );
     }
     // The queried id (79471, HZLN) is excluded (TF-2 §3.9.4.2.2.6; the IPF file repeats it).
     assert_eq!(
@@ -392,21 +536,44 @@ fn iti9_cases_4_5_6() {
     let m = message("iti9_rsp_k23_ok_multi_domain.hl7");
     let query = pix_query("iti9_rsp_k23_ok_multi_domain.hl7");
     let header = same_header(&m);
-    let case4 = build_rsp_k23(&header, "10501108", &query, &PixOutcome::UnknownSourceDomain);
+    let case4 = build_rsp_k23(
+        &header,
+        "10501108",
+        &query,
+        &PixOutcome::UnknownSourceDomain,
+    );
     let reply = Message::parse_bytes(&case4).unwrap();
     assert_eq!(segment_ids(&reply), ["MSH", "MSA", "ERR", "QAK", "QPD"]);
     assert_eq!(field(&reply, "ERR", 2), "QPD^1^3^1^4");
-    assert_eq!(field(&reply, "ERR", 3), "204^Unknown key identifier^HL70357");
+    assert_eq!(
+        field(&reply, "ERR", 3),
+        "204^Unknown key identifier^HL70357"
+    );
     assert_eq!(field(&reply, "QAK", 2), "AE");
     insta::assert_snapshot!("rsp_k23_case4_unknown_source_domain", snapshot_text(&case4));
 
-    let case5 = build_rsp_k23(&header, "10501108", &query, &PixOutcome::UnknownTargetDomains(vec![2, 3]));
+    let case5 = build_rsp_k23(
+        &header,
+        "10501108",
+        &query,
+        &PixOutcome::UnknownTargetDomains(vec![2, 3]),
+    );
     let reply = Message::parse_bytes(&case5).unwrap();
-    assert_eq!(segment_ids(&reply), ["MSH", "MSA", "ERR", "ERR", "QAK", "QPD"]);
-    let locations: Vec<String> = reply.segments().filter(|s| s.id() == "ERR").map(|s| s.field(2).raw().to_owned()).collect();
+    assert_eq!(
+        segment_ids(&reply),
+        ["MSH", "MSA", "ERR", "ERR", "QAK", "QPD"]
+    );
+    let locations: Vec<String> = reply
+        .segments()
+        .filter(|s| s.id() == "ERR")
+        .map(|s| s.field(2).raw().to_owned())
+        .collect();
     assert_eq!(locations, ["QPD^1^4^2", "QPD^1^4^3"]);
     assert_eq!(field(&reply, "MSA", 1), "AE");
-    insta::assert_snapshot!("rsp_k23_case5_unknown_target_domains", snapshot_text(&case5));
+    insta::assert_snapshot!(
+        "rsp_k23_case5_unknown_target_domains",
+        snapshot_text(&case5)
+    );
 
     let pkln = AssigningAuthority::new("PKLN", "2.16.840.1.113883.3.37.4.1.1.2.511.1", "ISO");
     let khkn = AssigningAuthority::new("KHKN", "1.2.3.9", "ISO");
@@ -421,17 +588,43 @@ fn iti9_cases_4_5_6() {
         ]),
     );
     let reply = Message::parse_bytes(&case6).unwrap();
-    let values: Vec<String> = reply.segment("PID").unwrap().field(3).repetitions().map(|r| r.component(1).text().into_owned()).collect();
-    assert_eq!(values, ["P1", "P2", "K1"], "ids of one domain in successive repetitions");
-    insta::assert_snapshot!("rsp_k23_case6_several_ids_in_a_domain", snapshot_text(&case6));
+    let values: Vec<String> = reply
+        .segment("PID")
+        .unwrap()
+        .field(3)
+        .repetitions()
+        .map(|r| r.component(1).text().into_owned())
+        .collect();
+    assert_eq!(
+        values,
+        ["P1", "P2", "K1"],
+        "ids of one domain in successive repetitions"
+    );
+    insta::assert_snapshot!(
+        "rsp_k23_case6_several_ids_in_a_domain",
+        snapshot_text(&case6)
+    );
 
-    let only_queried = build_rsp_k23(&header, "10501108", &query, &PixOutcome::Found(vec![query.patient.clone()]));
+    let only_queried = build_rsp_k23(
+        &header,
+        "10501108",
+        &query,
+        &PixOutcome::Found(vec![query.patient.clone()]),
+    );
     let reply = Message::parse_bytes(&only_queried).unwrap();
     assert_eq!(field(&reply, "QAK", 2), "NF");
     assert!(reply.segment("PID").is_none());
-    let failed = build_rsp_k23(&header, "1", &query, &PixOutcome::Failed(ErrorDetail::new(ErrorCode::ApplicationInternalError, None)));
+    let failed = build_rsp_k23(
+        &header,
+        "1",
+        &query,
+        &PixOutcome::Failed(ErrorDetail::new(ErrorCode::ApplicationInternalError, None)),
+    );
     let reply = Message::parse_bytes(&failed).unwrap();
-    assert_eq!(field(&reply, "ERR", 3), "207^Application internal error^HL70357");
+    assert_eq!(
+        field(&reply, "ERR", 3),
+        "207^Application internal error^HL70357"
+    );
 }
 
 #[test]
@@ -458,7 +651,10 @@ fn mllp_frame_decodes_to_the_nf_message_and_back() {
         buf.extend_from_slice(a);
         assert!(codec.decode(&mut buf).unwrap().is_none());
         buf.extend_from_slice(b);
-        assert_eq!(codec.decode(&mut buf).unwrap().unwrap().as_ref(), expected.as_slice());
+        assert_eq!(
+            codec.decode(&mut buf).unwrap().unwrap().as_ref(),
+            expected.as_slice()
+        );
     }
     let mut out = BytesMut::new();
     codec.encode(expected.as_slice(), &mut out).unwrap();
@@ -479,7 +675,11 @@ fn iti10_a31_notification_is_byte_identical() {
         .repetitions()
         .filter_map(|r| PatientIdentifier::from_repetition(&r))
         .collect();
-    let bytes = build_a31_notification(&same_header(&m), Timestamp::parse("20100113111756").unwrap(), &identifiers);
+    let bytes = build_a31_notification(
+        &same_header(&m),
+        Timestamp::parse("20100113111756").unwrap(),
+        &identifiers,
+    );
     assert_eq!(text(&bytes), text(&expected));
     insta::assert_snapshot!("adt_a31_notification", snapshot_text(&bytes));
 }
@@ -489,7 +689,7 @@ fn iti10_a31_notification_is_byte_identical() {
 fn pdq(name: &str) -> (MessageHeader, PdqQuery) {
     let inbound = inbound(name);
     match inbound.request {
-        Request::PdqQuery(query) => (inbound.header, query),
+        Request::PdqQuery(query) => (inbound.header, *query),
         other => panic!("{other:?}"),
     }
 }
@@ -497,11 +697,17 @@ fn pdq(name: &str) -> (MessageHeader, PdqQuery) {
 #[test]
 fn iti21_q22_name_dob_domain() {
     let (header, query) = pdq("iti21_qbp_q22_name_dob_domain.hl7");
-    assert_eq!(header.message_type.structure, None, "2-component MSH-9 tolerated");
+    assert_eq!(
+        header.message_type.structure, None,
+        "2-component MSH-9 tolerated"
+    );
     assert_eq!(header.timestamp, None, "empty MSH-7 tolerated");
     assert_eq!(query.query_tag, "QRY11350110");
     assert_eq!(query.criteria.family_name.as_deref(), Some("MOORE"));
-    assert_eq!(query.criteria.birth_date, Some(PartialDate::Full(1938, 2, 24)));
+    assert_eq!(
+        query.criteria.birth_date,
+        Some(PartialDate::Full(1938, 2, 24))
+    );
     assert_eq!(query.domains.len(), 1);
     assert_eq!(query.domains[0].0, 1);
     assert_eq!(query.domains[0].1.namespace.as_deref(), Some("HIMSS2005"));
@@ -509,13 +715,22 @@ fn iti21_q22_name_dob_domain() {
     assert_eq!(query.continuation_pointer, None);
     // The supplier answers with MSH-5 of the query in MSH-3.
     let out = OutboundHeader::answering(&header, "R1", now());
-    assert_eq!(out.sending_application.namespace.as_deref(), Some("MESA_PD_SUPPLIER"));
+    assert_eq!(
+        out.sending_application.namespace.as_deref(),
+        Some("MESA_PD_SUPPLIER")
+    );
     let nf = build_rsp_k22(&out, &header.control_id, &query, &PdqOutcome::NotFound);
     let reply = Message::parse_bytes(&nf).unwrap();
     assert_eq!(segment_ids(&reply), ["MSH", "MSA", "QAK", "QPD"]);
     assert_eq!(field(&reply, "QAK", 2), "NF");
-    assert_eq!(field(&reply, "QPD", 3), "@PID.5.1.1^MOORE~@PID.7.1^19380224");
-    assert_eq!(field(&reply, "QPD", 8), "^^^HIMSS2005&1.3.6.1.4.1.21367.2005.1.1&ISO^PI");
+    assert_eq!(
+        field(&reply, "QPD", 3),
+        "@PID.5.1.1^MOORE~@PID.7.1^19380224"
+    );
+    assert_eq!(
+        field(&reply, "QPD", 8),
+        "^^^HIMSS2005&1.3.6.1.4.1.21367.2005.1.1&ISO^PI"
+    );
 }
 
 #[test]
@@ -523,18 +738,40 @@ fn iti21_q22_gazelle_two_domains_and_unknown_domain_errors() {
     let (header, query) = pdq("iti21_qbp_q22_gazelle_two_domains.hl7");
     assert_eq!(header.charset, Charset::Utf8);
     assert_eq!(query.criteria.given_name.as_deref(), Some("fname"));
-    assert_eq!(query.criteria.birth_date, Some(PartialDate::Full(2022, 2, 2)));
+    assert_eq!(
+        query.criteria.birth_date,
+        Some(PartialDate::Full(2022, 2, 2))
+    );
     assert_eq!(query.criteria.sex, Some(Sex::Male));
-    let domains: Vec<_> = query.domains.iter().map(|(rep, d)| (*rep, d.universal_id.clone().unwrap())).collect();
+    let domains: Vec<_> = query
+        .domains
+        .iter()
+        .map(|(rep, d)| (*rep, d.universal_id.clone().unwrap()))
+        .collect();
     assert_eq!(
         domains,
-        [(1, "1.3.6.1.4.1.21367.3000.1.6".to_owned()), (2, "1.3.6.1.4.1.21367.13.20.3000".to_owned())]
+        [
+            (1, "1.3.6.1.4.1.21367.3000.1.6".to_owned()),
+            (2, "1.3.6.1.4.1.21367.13.20.3000".to_owned())
+        ]
     );
     let out = OutboundHeader::answering(&header, "R1", now());
-    let bytes = build_rsp_k22(&out, &header.control_id, &query, &PdqOutcome::UnknownDomains(vec![1, 2]));
+    let bytes = build_rsp_k22(
+        &out,
+        &header.control_id,
+        &query,
+        &PdqOutcome::UnknownDomains(vec![1, 2]),
+    );
     let reply = Message::parse_bytes(&bytes).unwrap();
-    assert_eq!(segment_ids(&reply), ["MSH", "MSA", "ERR", "ERR", "QAK", "QPD"]);
-    let locations: Vec<String> = reply.segments().filter(|s| s.id() == "ERR").map(|s| s.field(2).raw().to_owned()).collect();
+    assert_eq!(
+        segment_ids(&reply),
+        ["MSH", "MSA", "ERR", "ERR", "QAK", "QPD"]
+    );
+    let locations: Vec<String> = reply
+        .segments()
+        .filter(|s| s.id() == "ERR")
+        .map(|s| s.field(2).raw().to_owned())
+        .collect();
     assert_eq!(locations, ["QPD^1^8^1", "QPD^1^8^2"]);
     assert_eq!(field(&reply, "MSA", 1), "AE");
     assert_eq!(field(&reply, "MSH", 18), "UNICODE UTF-8");
@@ -547,9 +784,21 @@ fn iti21_q22_by_identifier() {
         .criteria
         .identifiers
         .iter()
-        .map(|c| (c.id.as_deref(), c.authority.namespace.as_deref(), c.authority.universal_id.as_deref()))
+        .map(|c| {
+            (
+                c.id.as_deref(),
+                c.authority.namespace.as_deref(),
+                c.authority.universal_id.as_deref(),
+            )
+        })
         .collect();
-    assert_eq!(ids, [(Some("PDQ113XX03"), Some("HZLN"), Some("1.2.3.4")), (Some("PDQ113XX04"), None, Some("1.2.3.4.5"))]);
+    assert_eq!(
+        ids,
+        [
+            (Some("PDQ113XX03"), Some("HZLN"), Some("1.2.3.4")),
+            (Some("PDQ113XX04"), None, Some("1.2.3.4.5"))
+        ]
+    );
     let account = query.criteria.account_number.unwrap();
     assert_eq!(account.id.as_deref(), Some("ACC001"));
     assert_eq!(account.authority.universal_id.as_deref(), Some("1.2.3"));
@@ -580,10 +829,28 @@ fn iti21_k22_with_dsc_matches_the_expected_shape() {
     };
     let bytes = build_rsp_k22(&same_header(&m), "1305506295", &query, &outcome);
     let ours = Message::parse_bytes(&bytes).unwrap();
-    let without_qri: Vec<String> = segment_ids(&ours).into_iter().filter(|s| s != "QRI").collect();
+    let without_qri: Vec<String> = segment_ids(&ours)
+        .into_iter()
+        .filter(|s| s != "QRI")
+        .collect();
     assert_eq!(without_qri, segment_ids(&m));
-    for (segment, n) in [("MSH", 9), ("MSA", 1), ("MSA", 2), ("QAK", 1), ("QAK", 2), ("QPD", 1), ("QPD", 2), ("QPD", 3), ("DSC", 1), ("DSC", 2)] {
-        assert_eq!(field(&ours, segment, n), field(&m, segment, n), "{segment}-{n}");
+    for (segment, n) in [
+        ("MSH", 9),
+        ("MSA", 1),
+        ("MSA", 2),
+        ("QAK", 1),
+        ("QAK", 2),
+        ("QPD", 1),
+        ("QPD", 2),
+        ("QPD", 3),
+        ("DSC", 1),
+        ("DSC", 2),
+    ] {
+        assert_eq!(
+            field(&ours, segment, n),
+            field(&m, segment, n),
+            "{segment}-{n}"
+        );
     }
     assert_eq!(field(&ours, "QAK", 4), "12");
     assert_eq!(field(&ours, "QAK", 5), "9");
@@ -593,7 +860,12 @@ fn iti21_k22_with_dsc_matches_the_expected_shape() {
     for (index, (a, b)) in mine.iter().zip(&theirs).enumerate() {
         assert_eq!(a.field(1).raw(), (index + 1).to_string());
         for n in [3, 5, 7, 8, 11, 13, 18] {
-            assert_eq!(a.field(n).raw(), b.field(n).raw(), "PID #{} field {n}", index + 1);
+            assert_eq!(
+                a.field(n).raw(),
+                b.field(n).raw(),
+                "PID #{} field {n}",
+                index + 1
+            );
         }
     }
     assert_eq!(field(&ours, "QRI", 1), "0.9");
@@ -604,7 +876,11 @@ fn iti21_k22_with_dsc_matches_the_expected_shape() {
     filtered.domains = vec![(1, AssigningAuthority::new("HZLN", "", ""))];
     let bytes = build_rsp_k22(&same_header(&m), "1", &filtered, &outcome);
     let reply = Message::parse_bytes(&bytes).unwrap();
-    let pid3: Vec<String> = reply.segments().filter(|s| s.id() == "PID").map(|s| s.field(3).component(1).text().into_owned()).collect();
+    let pid3: Vec<String> = reply
+        .segments()
+        .filter(|s| s.id() == "PID")
+        .map(|s| s.field(3).component(1).text().into_owned())
+        .collect();
     assert_eq!(pid3, ["79007", "79653", "79471", "79233"]);
 }
 
@@ -612,12 +888,16 @@ fn iti21_k22_with_dsc_matches_the_expected_shape() {
 fn iti21_follow_up_and_cancel() {
     let follow_up = "MSH|^~\\&|MESA_PD_CONSUMER|MESA_DEPARTMENT|MESA_PD_SUPPLIER|XYZ_HOSPITAL|||QBP^Q22|11350111|P|2.5\rQPD|IHE PDQ Query|QRY11350110|@PID.5.1.1^MOORE\rRCP|I|2^RD\rDSC|10|I\r";
     let parsed = parse_inbound(follow_up.as_bytes(), InboundOptions::default()).unwrap();
-    let Request::PdqQuery(query) = parsed.request else { panic!() };
+    let Request::PdqQuery(query) = parsed.request else {
+        panic!()
+    };
     assert_eq!(query.continuation_pointer.as_deref(), Some("10"));
     assert_eq!(query.quantity_limit, Some(2));
 
     let inbound = inbound("iti21_qcn_j01_cancel.hl7");
-    let Request::Cancel(cancel) = &inbound.request else { panic!() };
+    let Request::Cancel(cancel) = &inbound.request else {
+        panic!()
+    };
     assert_eq!(cancel.query_tag, "1486133037");
     assert_eq!(cancel.query_name, "IHE PDQ Query");
     let out = OutboundHeader::answering(&inbound.header, "R1", now());
@@ -634,17 +914,43 @@ fn iti21_follow_up_and_cancel() {
 fn pam_fr_a31_nia_to_nir_keeps_the_nir() {
     let inbound = inbound("iti30_fr_a31_nia_to_nir.hl7");
     assert_eq!(inbound.header.version.country.as_deref(), Some("FRA"));
-    assert_eq!(inbound.header.version.profile_version.as_deref(), Some("2.10"));
-    let Request::Feed(feed) = inbound.request else { panic!() };
+    assert_eq!(
+        inbound.header.version.profile_version.as_deref(),
+        Some("2.10")
+    );
+    let Request::Feed(feed) = inbound.request else {
+        panic!()
+    };
     assert_eq!(feed.recorded.unwrap().to_string(), "20210318151910");
-    let FeedMessage::Update { event, patient, .. } = feed.message else { panic!() };
+    let FeedMessage::Update { event, patient, .. } = feed.message else {
+        panic!()
+    };
     assert_eq!(event, AdtEvent::A31);
-    let kinds: Vec<IdentifierKind> = patient.identifiers.iter().map(PatientIdentifier::kind).collect();
-    assert_eq!(kinds, [IdentifierKind::Other, IdentifierKind::Ins(InsOid::Nia), IdentifierKind::Ins(InsOid::Nir)]);
-    assert_eq!(patient.identifiers[0].authority.universal_id_type.as_deref(), Some("M"));
+    let kinds: Vec<IdentifierKind> = patient
+        .identifiers
+        .iter()
+        .map(PatientIdentifier::kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            IdentifierKind::Other,
+            IdentifierKind::Ins(InsOid::Nia),
+            IdentifierKind::Ins(InsOid::Nir)
+        ]
+    );
+    assert_eq!(
+        patient.identifiers[0]
+            .authority
+            .universal_id_type
+            .as_deref(),
+        Some("M")
+    );
     assert!(patient.reliability.is_validated());
     assert_eq!(patient.names[1].prefix.as_deref(), Some("Mme"));
-    let mapped = patient.identity_record("a31", None, ParseOptions::default()).unwrap();
+    let mapped = patient
+        .identity_record("a31", None, ParseOptions::default())
+        .unwrap();
     let r = mapped.record;
     assert_eq!(r.ins.as_ref().unwrap().matricule(), "260058815400233");
     assert!(r.ins.as_ref().unwrap().is_nir());
@@ -663,7 +969,9 @@ fn pam_fr_a31_nia_to_nir_keeps_the_nir() {
 #[test]
 fn pam_fr_a47_change_nir_with_an_invalid_key() {
     let feed = feed("iti30_fr_a47_change_ins_nir.hl7");
-    let FeedMessage::ChangeIdentifier { patient, prior } = feed.message else { panic!() };
+    let FeedMessage::ChangeIdentifier { patient, prior } = feed.message else {
+        panic!()
+    };
     assert_eq!(prior.len(), 1);
     assert_eq!(prior[0].id(), Some("260058815400233"));
     assert_eq!(prior[0].kind(), IdentifierKind::Ins(InsOid::Nir));
@@ -671,24 +979,42 @@ fn pam_fr_a47_change_nir_with_an_invalid_key() {
     assert_eq!(new_ins.len(), 1);
     assert_eq!(new_ins[0].0.id(), Some("260058815400244"));
     // The new NIR has an invalid key: vigie-core refuses it, the identity stays validated.
-    let mapped = patient.identity_record("a47", None, ParseOptions::default()).unwrap();
+    let mapped = patient
+        .identity_record("a47", None, ParseOptions::default())
+        .unwrap();
     assert_eq!(mapped.record.ins, None);
     assert_eq!(mapped.record.state.status(), IdentityStatus::Validated);
-    assert!(mapped.findings.iter().any(|f| matches!(f.kind, FindingKind::Ins(_))));
+    assert!(
+        mapped
+            .findings
+            .iter()
+            .any(|f| matches!(f.kind, FindingKind::Ins(_)))
+    );
 }
 
 #[test]
 fn pam_fr_a47_delete_and_downgrade() {
-    for (name, validated) in [("iti30_fr_a47_delete_ins.hl7", true), ("iti30_fr_a47_downgrade_qual_to_prov.hl7", false)] {
+    for (name, validated) in [
+        ("iti30_fr_a47_delete_ins.hl7", true),
+        ("iti30_fr_a47_downgrade_qual_to_prov.hl7", false),
+    ] {
         let feed = feed(name);
-        let FeedMessage::ChangeIdentifier { patient, prior } = feed.message else { panic!() };
+        let FeedMessage::ChangeIdentifier { patient, prior } = feed.message else {
+            panic!()
+        };
         assert!(patient.deletes_ins(), "{name}");
         assert!(patient.ins_identifiers().is_empty());
         assert_eq!(prior[0].kind(), IdentifierKind::Ins(InsOid::Nir));
         assert_eq!(patient.reliability.is_validated(), validated);
-        let mapped = patient.identity_record("a47", None, ParseOptions::default()).unwrap();
+        let mapped = patient
+            .identity_record("a47", None, ParseOptions::default())
+            .unwrap();
         assert_eq!(mapped.record.ins, None);
-        let status = if validated { IdentityStatus::Validated } else { IdentityStatus::Provisional };
+        let status = if validated {
+            IdentityStatus::Validated
+        } else {
+            IdentityStatus::Provisional
+        };
         assert_eq!(mapped.record.state.status(), status, "{name}");
     }
 }
@@ -696,13 +1022,26 @@ fn pam_fr_a47_delete_and_downgrade() {
 #[test]
 fn pam_fr_latin9_message_keeps_accents_and_ligatures() {
     let mut bytes = b"MSH|^~\\&|APP|FAC|VIGIE|FAC|20240101||ADT^A28^ADT_A05|1|P|2.5^FRA^2.11|||||FRA|8859/15\rEVN||20240101\rPID|1||42^^^HOP&1.2.3&ISO^PI||".to_vec();
-    bytes.extend_from_slice(&[0xBC, b'U', b'F', b'^', b'F', 0xE9, b'l', 0xE8, b'n', b'e', b'^', b'F', 0xE9, b'l', 0xE8, b'n', b'e', b' ', b'F', b'r', 0xE7, b'o', b'i', b's', b'e', b'^', b'^', b'^', b'^', b'L']);
+    bytes.extend_from_slice(&[
+        0xBC, b'U', b'F', b'^', b'F', 0xE9, b'l', 0xE8, b'n', b'e', b'^', b'F', 0xE9, b'l', 0xE8,
+        b'n', b'e', b' ', b'F', b'r', 0xE7, b'o', b'i', b's', b'e', b'^', b'^', b'^', b'^', b'L',
+    ]);
     bytes.extend_from_slice(b"||19800315|F|||^^^^^FRA^BDL^^2A004|||||||||||||||||||||PROV~DOUT\rPV1||N\rZFD|||N|N|INSI|20240101|CN\r");
-    let feed = match parse_inbound(&bytes, InboundOptions::default()).unwrap().request {
+    let feed = match parse_inbound(&bytes, InboundOptions::default())
+        .unwrap()
+        .request
+    {
         Request::Feed(feed) => feed,
         other => panic!("{other:?}"),
     };
-    let FeedMessage::Register { event, patient, zfd } = feed.message else { panic!() };
+    let FeedMessage::Register {
+        event,
+        patient,
+        zfd,
+    } = feed.message
+    else {
+        panic!()
+    };
     assert_eq!(event, AdtEvent::A28);
     assert_eq!(patient.birth_name(), Some("ŒUF"));
     assert_eq!(patient.first_names().as_deref(), Some("Félène Frçoise"));
@@ -710,11 +1049,17 @@ fn pam_fr_latin9_message_keeps_accents_and_ligatures() {
     assert_eq!(zfd.identity_method.as_deref(), Some("INSI"));
     assert_eq!(zfd.document_type.as_deref(), Some("CN"));
     assert_eq!(zfd.corrected_birth_date, Some(false));
-    let mapped = patient.identity_record("a28", None, ParseOptions::default()).unwrap();
+    let mapped = patient
+        .identity_record("a28", None, ParseOptions::default())
+        .unwrap();
     assert!(mapped.record.state.doubtful());
     assert_eq!(mapped.record.birth_place.unwrap().as_str(), "2A004");
     // And back out in 8859/15.
-    let out = OutboundHeader::answering(&MessageHeader::read(&Message::parse_bytes(&bytes).unwrap()).unwrap(), "R", now());
+    let out = OutboundHeader::answering(
+        &MessageHeader::read(&Message::parse_bytes(&bytes).unwrap()).unwrap(),
+        "R",
+        now(),
+    );
     assert_eq!(out.charset, Charset::Latin9);
     let ack = build_ack(&out, "A28", &Ack::accept("1"));
     assert!(ack.ends_with(b"|8859/15\rMSA|AA|1\r"));
