@@ -87,8 +87,12 @@ impl Charset {
     /// Encodes text in this set; characters it cannot represent become `?`.
     pub fn encode(self, text: &str) -> Vec<u8> {
         let encoding = self.encoding();
-        if encoding == encoding_rs::UTF_8 {
+        if encoding == encoding_rs::UTF_8 || text.is_ascii() {
             return text.as_bytes().to_vec();
+        }
+        let (whole, _, unmappable) = encoding.encode(text);
+        if !unmappable {
+            return whole.into_owned();
         }
         let mut out = Vec::with_capacity(text.len());
         let mut buf = [0u8; 4];
@@ -181,6 +185,9 @@ fn windows_1252(bytes: &[u8]) -> String {
 /// ISO-8859-15 gives C1 controls for bytes 0x80–0x9F; senders that mean Windows-1252 put
 /// `Œ œ € …` there: read those bytes as Windows-1252.
 fn c1_as_windows_1252(text: Cow<'_, str>) -> String {
+    if !text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+        return text.into_owned();
+    }
     text.chars()
         .map(|c| {
             let code = u32::from(c);
