@@ -44,3 +44,18 @@ fn names_corpus_replays() {
 fn identifiers_corpus_replays() {
     replay("identifiers", vigie_core::fuzz::identifiers);
 }
+
+#[test]
+fn hl7_message_corpus_replays() {
+    replay("hl7_message", vigie_hl7::fuzz::hl7_message);
+}
+
+#[test]
+fn mllp_decoder_corpus_replays() {
+    replay("mllp_decoder", vigie_hl7::fuzz::mllp_decoder);
+}
+
+#[test]
+fn qpd_params_corpus_replays() {
+    replay("qpd_params", vigie_hl7::fuzz::qpd_params);
+}

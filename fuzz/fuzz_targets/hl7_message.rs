@@ -1,0 +1,4 @@
+//! Fuzz target: `vigie_hl7::fuzz::hl7_message` on arbitrary bytes.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| vigie_hl7::fuzz::hl7_message(data));
