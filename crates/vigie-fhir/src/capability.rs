@@ -215,18 +215,46 @@ pub struct CapabilityOptions {
 pub const PDQM_SEARCH_PARAMETERS: &[(&str, &str, &str)] = &[
     ("_id", "token", "Logical id of the Patient"),
     ("active", "token", "Whether the patient record is active"),
-    ("family", "string", "A portion of the family name (:exact supported)"),
-    ("given", "string", "A portion of a given name (:exact supported)"),
-    ("identifier", "token", "A patient identifier; `system|` alone filters the returned domains"),
+    (
+        "family",
+        "string",
+        "A portion of the family name (:exact supported)",
+    ),
+    (
+        "given",
+        "string",
+        "A portion of a given name (:exact supported)",
+    ),
+    (
+        "identifier",
+        "token",
+        "A patient identifier; `system|` alone filters the returned domains",
+    ),
     ("telecom", "token", "A phone number or e-mail"),
-    ("birthdate", "date", "Date of birth, with the prefixes eq, ne, gt, lt, ge, le, sa, eb, ap"),
-    ("address", "string", "Any part of the address (:exact supported)"),
+    (
+        "birthdate",
+        "date",
+        "Date of birth, with the prefixes eq, ne, gt, lt, ge, le, sa, eb, ap",
+    ),
+    (
+        "address",
+        "string",
+        "Any part of the address (:exact supported)",
+    ),
     ("address-city", "string", "City (:exact supported)"),
     ("address-country", "string", "Country (:exact supported)"),
-    ("address-postalcode", "string", "Postal code (:exact supported)"),
+    (
+        "address-postalcode",
+        "string",
+        "Postal code (:exact supported)",
+    ),
     ("address-state", "string", "State (:exact supported)"),
     ("gender", "token", "male | female | other | unknown"),
-    ("mothersMaidenName", "string", "Mother's maiden name (:exact supported)"),
+    (
+        "mothersMaidenName",
+        "string",
+        "Mother's maiden name (:exact supported)",
+    ),
     ("_count", "number", "Page size"),
 ];
 

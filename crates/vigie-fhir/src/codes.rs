@@ -58,7 +58,8 @@ pub const PROFILE_PDQM_PATIENT: &str =
 pub const PROFILE_PIXM_PARAMETERS_OUT: &str =
     "https://profiles.ihe.net/ITI/PIXm/StructureDefinition/IHE.PIXm.Query.Parameters.Out";
 /// PIXm `$ihe-pix` operation definition.
-pub const OPERATION_IHE_PIX: &str = "https://profiles.ihe.net/ITI/PIXm/OperationDefinition/IHE.PIXm.pix";
+pub const OPERATION_IHE_PIX: &str =
+    "https://profiles.ihe.net/ITI/PIXm/OperationDefinition/IHE.PIXm.pix";
 /// PDQm `$match` operation definition.
 pub const OPERATION_PDQM_MATCH: &str =
     "https://profiles.ihe.net/ITI/PDQm/OperationDefinition/PDQmMatch";
@@ -66,5 +67,4 @@ pub const OPERATION_PDQM_MATCH: &str =
 pub const CAPABILITY_PIXM_MANAGER: &str =
     "https://profiles.ihe.net/ITI/PIXm/CapabilityStatement/IHE.PIXm.Manager";
 /// PDQm Supplier (Match option) capability statement.
-pub const CAPABILITY_PDQM_SUPPLIER_MATCH: &str =
-    "https://profiles.ihe.net/ITI/PDQm/CapabilityStatement/IHE.PDQm.PatientDemographicsSupplierMatch";
+pub const CAPABILITY_PDQM_SUPPLIER_MATCH: &str = "https://profiles.ihe.net/ITI/PDQm/CapabilityStatement/IHE.PDQm.PatientDemographicsSupplierMatch";

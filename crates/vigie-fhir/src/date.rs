@@ -90,15 +90,33 @@ mod tests {
     #[test]
     fn the_three_precisions_are_read() {
         assert_eq!(parse_fhir_date("1958"), Ok(PartialDate::Year(1958)));
-        assert_eq!(parse_fhir_date("1958-01"), Ok(PartialDate::YearMonth(1958, 1)));
-        assert_eq!(parse_fhir_date("1958-01-30"), Ok(PartialDate::Full(1958, 1, 30)));
+        assert_eq!(
+            parse_fhir_date("1958-01"),
+            Ok(PartialDate::YearMonth(1958, 1))
+        );
+        assert_eq!(
+            parse_fhir_date("1958-01-30"),
+            Ok(PartialDate::Full(1958, 1, 30))
+        );
     }
 
     #[test]
     fn other_layouts_are_not_fhir() {
         for bad in [
-            "", "58", "19580130", "30/01/1958", "1958-1-30", "1958-13", "1958-00", "1958-01-00",
-            "1958-01-32", "1958-01-30 ", " 1958", "1958-01-30T10:00:00Z", "１９５８", "1958-",
+            "",
+            "58",
+            "19580130",
+            "30/01/1958",
+            "1958-1-30",
+            "1958-13",
+            "1958-00",
+            "1958-01-00",
+            "1958-01-32",
+            "1958-01-30 ",
+            " 1958",
+            "1958-01-30T10:00:00Z",
+            "１９５８",
+            "1958-",
         ] {
             assert_eq!(parse_fhir_date(bad), Err(FhirDateError::Syntax), "{bad:?}");
         }
@@ -110,7 +128,10 @@ mod tests {
             parse_fhir_date("1958-02-30"),
             Err(FhirDateError::Value(_))
         ));
-        assert!(matches!(parse_fhir_date("1700"), Err(FhirDateError::Value(_))));
+        assert!(matches!(
+            parse_fhir_date("1700"),
+            Err(FhirDateError::Value(_))
+        ));
         assert!(is_fhir_date("1700"));
     }
 

@@ -51,7 +51,9 @@ pub fn patient_from_record(record: &IdentityRecord, extras: &PatientExtras) -> P
         active: extras.active,
         ..Patient::default()
     };
-    patient.extension.push(reliability_extension(record, &extras.management_codes));
+    patient
+        .extension
+        .push(reliability_extension(record, &extras.management_codes));
     if let Some(code) = &record.birth_place {
         let mut insee = Extension::new(EXT_ADDRESS_INSEE_CODE);
         let mut coding = Coding::default();
@@ -167,7 +169,10 @@ pub fn patient_from_record(record: &IdentityRecord, extras: &PatientExtras) -> P
 fn reliability_extension(record: &IdentityRecord, management_codes: &[String]) -> Extension {
     let mut extension = Extension::new(EXT_IDENTITY_RELIABILITY);
     let mut status = Extension::new(SUB_IDENTITY_STATUS);
-    status.value_coding = Some(Coding::new(CS_IDENTITY_STATUS, record.state.status().code()));
+    status.value_coding = Some(Coding::new(
+        CS_IDENTITY_STATUS,
+        record.state.status().code(),
+    ));
     extension.extension.push(status);
     let codes = record
         .state

@@ -7,7 +7,7 @@
 //! FHIR; any other system (an `http(s)` URI) is its own domain, as is.
 
 use vigie_core::ids::{DomainId, IdError, LocalId};
-use vigie_core::ins::{OID_INS_NIA, OID_INS_NIR, OID_INS_NIR_DEMO, OID_INS_NIR_TEST, InsOid};
+use vigie_core::ins::{InsOid, OID_INS_NIA, OID_INS_NIR, OID_INS_NIR_DEMO, OID_INS_NIR_TEST};
 
 use crate::codes::{CS_FR_V2_0203, CS_V2_0203, TYPE_NH, TYPE_PI, URN_OID};
 use crate::types::{CodeableConcept, Coding, Identifier};
@@ -62,7 +62,10 @@ impl DomainIdentifier {
     ///
     /// # Errors
     /// The first invalid part, with `true` when it is the system.
-    pub fn from_system_value(system: &str, value: &str) -> Result<DomainIdentifier, (bool, IdError)> {
+    pub fn from_system_value(
+        system: &str,
+        value: &str,
+    ) -> Result<DomainIdentifier, (bool, IdError)> {
         let domain = system_to_domain(system).map_err(|e| (true, e))?;
         let value = LocalId::new(value).map_err(|e| (false, e))?;
         Ok(DomainIdentifier { domain, value })
@@ -134,15 +137,15 @@ pub enum IdentifierClass {
 /// Classifies an identifier. `.9`, `.10`, `.11` are INS registers only; `.8` is an INS only with
 /// type `INS-NIR` (FR Core) or `INS` (the HL7 v2 CX-5 code), the NSS with type `NH`.
 pub fn classify(identifier: &Identifier) -> IdentifierClass {
-    let Some(oid) = identifier.system.as_deref().map(str::trim).and_then(oid_of_system) else {
+    let Some(oid) = identifier
+        .system
+        .as_deref()
+        .map(str::trim)
+        .and_then(oid_of_system)
+    else {
         return IdentifierClass::Other;
     };
-    let has_type = |code: &str| {
-        identifier
-            .type_
-            .as_ref()
-            .is_some_and(|t| t.has_code(code))
-    };
+    let has_type = |code: &str| identifier.type_.as_ref().is_some_and(|t| t.has_code(code));
     match oid {
         OID_INS_NIA => IdentifierClass::Ins(InsOid::Nia),
         OID_INS_NIR_TEST => IdentifierClass::Ins(InsOid::Test),
@@ -158,7 +161,14 @@ pub fn classify(identifier: &Identifier) -> IdentifierClass {
 /// `official` (NIR registers) or `temp` (NIA).
 pub fn ins_identifier(oid: InsOid, matricule: &str) -> Identifier {
     let mut identifier = Identifier::new(&format!("{URN_OID}{}", oid.as_str()), matricule);
-    identifier.use_ = Some(if oid == InsOid::Nia { "temp" } else { "official" }.into());
+    identifier.use_ = Some(
+        if oid == InsOid::Nia {
+            "temp"
+        } else {
+            "official"
+        }
+        .into(),
+    );
     identifier.type_ = Some(CodeableConcept::from_coding(Coding::new(
         CS_FR_V2_0203,
         oid.fr_core_type(),
@@ -175,7 +185,10 @@ mod tests {
     fn oid_systems_map_to_bare_oids_and_back() {
         let domain = system_to_domain("urn:oid:1.3.6.1.4.1.21367.13.20.1000").unwrap();
         assert_eq!(domain.as_str(), "1.3.6.1.4.1.21367.13.20.1000");
-        assert_eq!(domain_to_system(&domain), "urn:oid:1.3.6.1.4.1.21367.13.20.1000");
+        assert_eq!(
+            domain_to_system(&domain),
+            "urn:oid:1.3.6.1.4.1.21367.13.20.1000"
+        );
         let uri = system_to_domain("http://hopital.fr/namingsystem/ipp").unwrap();
         assert_eq!(domain_to_system(&uri), "http://hopital.fr/namingsystem/ipp");
         assert_eq!(system_to_domain("URN:OID:1.2").unwrap().as_str(), "1.2");
@@ -198,8 +211,14 @@ mod tests {
     #[test]
     fn the_nir_oid_needs_a_type() {
         let nir = "urn:oid:1.2.250.1.213.1.4.8";
-        assert_eq!(classify(&typed(nir, Some("INS-NIR"))), IdentifierClass::Ins(InsOid::Nir));
-        assert_eq!(classify(&typed(nir, Some("INS"))), IdentifierClass::Ins(InsOid::Nir));
+        assert_eq!(
+            classify(&typed(nir, Some("INS-NIR"))),
+            IdentifierClass::Ins(InsOid::Nir)
+        );
+        assert_eq!(
+            classify(&typed(nir, Some("INS"))),
+            IdentifierClass::Ins(InsOid::Nir)
+        );
         assert_eq!(classify(&typed(nir, Some("NH"))), IdentifierClass::Nss);
         assert_eq!(classify(&typed(nir, None)), IdentifierClass::UntypedNir);
         assert_eq!(

@@ -184,7 +184,9 @@ impl ValidationErrorKind {
     fn issue_type(&self) -> IssueType {
         match self {
             ValidationErrorKind::Missing => IssueType::Required,
-            ValidationErrorKind::DateSyntax | ValidationErrorKind::Identifier(_) => IssueType::Value,
+            ValidationErrorKind::DateSyntax | ValidationErrorKind::Identifier(_) => {
+                IssueType::Value
+            }
             ValidationErrorKind::Gender | ValidationErrorKind::LinkType => IssueType::CodeInvalid,
             ValidationErrorKind::Ins(_) => IssueType::BusinessRule,
             ValidationErrorKind::ChoiceConflict => IssueType::Structure,
@@ -353,7 +355,8 @@ pub fn patient_to_domain(
     };
     collected.set(Field::RecordId, record_id, record_id_expression);
 
-    let identifiers = read_identifiers(patient, options, &mut collected, &mut errors, &mut warnings);
+    let identifiers =
+        read_identifiers(patient, options, &mut collected, &mut errors, &mut warnings);
     read_names(patient, &mut collected);
     read_gender_and_dates(patient, &mut collected, &mut errors);
     read_birth_place(patient, &mut collected);
@@ -385,7 +388,10 @@ pub fn patient_to_domain(
             .to_owned();
         match finding.kind {
             FindingKind::Ins(error) if options.reject_invalid_ins => {
-                errors.push(ValidationError::new(expression, ValidationErrorKind::Ins(error)));
+                errors.push(ValidationError::new(
+                    expression,
+                    ValidationErrorKind::Ins(error),
+                ));
             }
             kind => warnings.push(Warning::new(expression, WarningKind::Finding(kind))),
         }
@@ -395,7 +401,9 @@ pub fn patient_to_domain(
     }
     if parsed.record.ins.is_some() && !parsed.record.state.ins_usable() {
         parsed.record.ins = None;
-        let expression = collected.expression(Field::Ins).unwrap_or("Patient.identifier");
+        let expression = collected
+            .expression(Field::Ins)
+            .unwrap_or("Patient.identifier");
         warnings.push(Warning::new(expression, WarningKind::InsNotQualified));
     }
     Ok(PatientInput {
@@ -430,10 +438,16 @@ fn read_identifiers(
         let system = non_blank(identifier.system.as_deref());
         let value = non_blank(identifier.value.as_deref());
         if system.is_none() {
-            errors.push(ValidationError::new(format!("{base}.system"), ValidationErrorKind::Missing));
+            errors.push(ValidationError::new(
+                format!("{base}.system"),
+                ValidationErrorKind::Missing,
+            ));
         }
         if value.is_none() {
-            errors.push(ValidationError::new(format!("{base}.value"), ValidationErrorKind::Missing));
+            errors.push(ValidationError::new(
+                format!("{base}.value"),
+                ValidationErrorKind::Missing,
+            ));
         }
         let (Some(system), Some(value)) = (system, value) else {
             continue;
@@ -446,7 +460,10 @@ fn read_identifiers(
             continue;
         }
         if class == IdentifierClass::UntypedNir {
-            warnings.push(Warning::new(format!("{base}.type"), WarningKind::UntypedNir));
+            warnings.push(Warning::new(
+                format!("{base}.type"),
+                WarningKind::UntypedNir,
+            ));
         }
         let id = match DomainIdentifier::from_system_value(system, value) {
             Ok(id) => id,
@@ -496,11 +513,23 @@ fn read_identifiers(
         && let Some(business) = list.get(at)
     {
         let base = format!("Patient.identifier[{index}]");
-        collected.set(Field::Source, business.id.domain.as_str(), format!("{base}.system"));
-        collected.set(Field::LocalId, business.id.value.as_str(), format!("{base}.value"));
+        collected.set(
+            Field::Source,
+            business.id.domain.as_str(),
+            format!("{base}.system"),
+        );
+        collected.set(
+            Field::LocalId,
+            business.id.value.as_str(),
+            format!("{base}.value"),
+        );
     }
     if let Some((index, value)) = nss {
-        collected.set(Field::OtherId, value, format!("Patient.identifier[{index}].value"));
+        collected.set(
+            Field::OtherId,
+            value,
+            format!("Patient.identifier[{index}].value"),
+        );
     }
 
     // INS: a NIR register before the NIA, the others ignored.
@@ -512,7 +541,11 @@ fn read_identifiers(
         let expression = format!("Patient.identifier[{index}].value");
         if Some(position) == chosen {
             collected.set(Field::Ins, *value, expression.clone());
-            collected.set(Field::InsOid, oid.as_str(), format!("Patient.identifier[{index}].system"));
+            collected.set(
+                Field::InsOid,
+                oid.as_str(),
+                format!("Patient.identifier[{index}].system"),
+            );
         } else {
             warnings.push(Warning::new(expression, WarningKind::IgnoredIns));
         }
@@ -524,9 +557,8 @@ fn read_identifiers(
 }
 
 fn read_names(patient: &Patient, collected: &mut Collected) {
-    let find = |pred: &dyn Fn(&HumanName) -> bool| {
-        patient.name.iter().enumerate().find(|(_, n)| pred(n))
-    };
+    let find =
+        |pred: &dyn Fn(&HumanName) -> bool| patient.name.iter().enumerate().find(|(_, n)| pred(n));
     let birth = find(&|n| n.use_.as_deref() == Some("official"))
         .or_else(|| find(&|n| n.use_.as_deref() == Some("maiden")))
         .or_else(|| find(&|n| n.use_.is_none()));
@@ -535,12 +567,15 @@ fn read_names(patient: &Patient, collected: &mut Collected) {
         if let Some(family) = non_blank(name.family.as_deref()) {
             collected.set(Field::BirthName, family, format!("{base}.family"));
         }
-        let list = find_extension(&name.extension, EXT_BIRTH_LIST_GIVEN_NAME).and_then(
-            |(at, ext)| non_blank(ext.value_string.as_deref()).map(|v| (at, v)),
-        );
+        let list = find_extension(&name.extension, EXT_BIRTH_LIST_GIVEN_NAME)
+            .and_then(|(at, ext)| non_blank(ext.value_string.as_deref()).map(|v| (at, v)));
         match list {
             Some((at, value)) => {
-                collected.set(Field::FirstNames, value, format!("{base}.extension[{at}].valueString"));
+                collected.set(
+                    Field::FirstNames,
+                    value,
+                    format!("{base}.extension[{at}].valueString"),
+                );
             }
             None => {
                 let given: Vec<&str> = name
@@ -566,7 +601,11 @@ fn read_names(patient: &Patient, collected: &mut Collected) {
     }
 }
 
-fn read_gender_and_dates(patient: &Patient, collected: &mut Collected, errors: &mut Vec<ValidationError>) {
+fn read_gender_and_dates(
+    patient: &Patient,
+    collected: &mut Collected,
+    errors: &mut Vec<ValidationError>,
+) {
     if let Some(gender) = &patient.gender {
         match AdministrativeGender::parse(gender) {
             Some(AdministrativeGender::Male) => collected.set(Field::Sex, "M", "Patient.gender"),
@@ -574,21 +613,32 @@ fn read_gender_and_dates(patient: &Patient, collected: &mut Collected, errors: &
             Some(AdministrativeGender::Other | AdministrativeGender::Unknown) => {
                 collected.set(Field::Sex, "U", "Patient.gender");
             }
-            None => errors.push(ValidationError::new("Patient.gender", ValidationErrorKind::Gender)),
+            None => errors.push(ValidationError::new(
+                "Patient.gender",
+                ValidationErrorKind::Gender,
+            )),
         }
     }
     if let Some(birth_date) = &patient.birth_date {
         if is_fhir_date(birth_date) {
             collected.set(Field::BirthDate, birth_date.as_str(), "Patient.birthDate");
         } else {
-            errors.push(ValidationError::new("Patient.birthDate", ValidationErrorKind::DateSyntax));
+            errors.push(ValidationError::new(
+                "Patient.birthDate",
+                ValidationErrorKind::DateSyntax,
+            ));
         }
     }
     if patient.deceased_boolean.is_some() && patient.deceased_date_time.is_some() {
-        errors.push(ValidationError::new("Patient.deceased[x]", ValidationErrorKind::ChoiceConflict));
+        errors.push(ValidationError::new(
+            "Patient.deceased[x]",
+            ValidationErrorKind::ChoiceConflict,
+        ));
     }
     if let Some(deceased) = &patient.deceased_date_time {
-        let date_part = deceased.split_once('T').map_or(deceased.as_str(), |(d, _)| d);
+        let date_part = deceased
+            .split_once('T')
+            .map_or(deceased.as_str(), |(d, _)| d);
         if !is_fhir_date(date_part) {
             errors.push(ValidationError::new(
                 "Patient.deceasedDateTime",
@@ -627,7 +677,11 @@ fn read_birth_place(patient: &Patient, collected: &mut Collected) {
         .filter(|(_, e)| e.url == EXT_ADDRESS_INSEE_CODE)
         .find_map(|(at, e)| insee_code(e).map(|c| (at, c)))
     {
-        collected.set(Field::BirthPlaceCode, code, format!("{base}.extension[{at}].valueCoding.code"));
+        collected.set(
+            Field::BirthPlaceCode,
+            code,
+            format!("{base}.extension[{at}].valueCoding.code"),
+        );
         return;
     }
     // FR Core also puts the code on the city (`_city.extension`).
@@ -664,7 +718,11 @@ fn read_telecom_and_address(patient: &Patient, collected: &mut Collected) {
         .filter_map(|(i, t)| non_blank(t.value.as_deref()).map(|v| (i, t.rank, v)))
         .min_by_key(|(i, rank, _)| (rank.unwrap_or(i64::MAX), *i));
     if let Some((index, _, value)) = phone {
-        collected.set(Field::Phone, value, format!("Patient.telecom[{index}].value"));
+        collected.set(
+            Field::Phone,
+            value,
+            format!("Patient.telecom[{index}].value"),
+        );
     }
     let email = patient
         .telecom
@@ -673,7 +731,11 @@ fn read_telecom_and_address(patient: &Patient, collected: &mut Collected) {
         .filter(|(_, t)| t.system.as_deref() == Some("email") && current(t.use_.as_deref()))
         .find_map(|(i, t)| non_blank(t.value.as_deref()).map(|v| (i, v)));
     if let Some((index, value)) = email {
-        collected.set(Field::Email, value, format!("Patient.telecom[{index}].value"));
+        collected.set(
+            Field::Email,
+            value,
+            format!("Patient.telecom[{index}].value"),
+        );
     }
     let Some((index, address)) = patient
         .address
@@ -710,11 +772,17 @@ fn read_links(patient: &Patient, errors: &mut Vec<ValidationError>) -> Vec<Patie
         let base = format!("Patient.link[{index}]");
         let kind = match link.type_.as_deref() {
             None => {
-                errors.push(ValidationError::new(format!("{base}.type"), ValidationErrorKind::Missing));
+                errors.push(ValidationError::new(
+                    format!("{base}.type"),
+                    ValidationErrorKind::Missing,
+                ));
                 None
             }
             Some(code) => LinkType::parse(code).or_else(|| {
-                errors.push(ValidationError::new(format!("{base}.type"), ValidationErrorKind::LinkType));
+                errors.push(ValidationError::new(
+                    format!("{base}.type"),
+                    ValidationErrorKind::LinkType,
+                ));
                 None
             }),
         };
@@ -739,11 +807,17 @@ fn read_links(patient: &Patient, errors: &mut Vec<ValidationError>) -> Vec<Patie
                         }
                     }
                     (None, _) => {
-                        errors.push(ValidationError::new(format!("{at}.system"), ValidationErrorKind::Missing));
+                        errors.push(ValidationError::new(
+                            format!("{at}.system"),
+                            ValidationErrorKind::Missing,
+                        ));
                         None
                     }
                     (_, None) => {
-                        errors.push(ValidationError::new(format!("{at}.value"), ValidationErrorKind::Missing));
+                        errors.push(ValidationError::new(
+                            format!("{at}.value"),
+                            ValidationErrorKind::Missing,
+                        ));
                         None
                     }
                 }
@@ -751,12 +825,18 @@ fn read_links(patient: &Patient, errors: &mut Vec<ValidationError>) -> Vec<Patie
             Some(other) => match non_blank(other.reference.as_deref()) {
                 Some(reference) => Some(LinkTarget::Reference(reference.to_owned())),
                 None => {
-                    errors.push(ValidationError::new(format!("{base}.other"), ValidationErrorKind::Missing));
+                    errors.push(ValidationError::new(
+                        format!("{base}.other"),
+                        ValidationErrorKind::Missing,
+                    ));
                     None
                 }
             },
             None => {
-                errors.push(ValidationError::new(format!("{base}.other"), ValidationErrorKind::Missing));
+                errors.push(ValidationError::new(
+                    format!("{base}.other"),
+                    ValidationErrorKind::Missing,
+                ));
                 None
             }
         };
@@ -796,7 +876,11 @@ fn read_reliability(patient: &Patient, has_ins: bool, collected: &mut Collected)
             } else {
                 code
             };
-            collected.set(Field::IdentityStatus, code, format!("{base}.extension[{at}]"));
+            collected.set(
+                Field::IdentityStatus,
+                code,
+                format!("{base}.extension[{at}]"),
+            );
         }
     }
     let mut attributes = Vec::new();
@@ -806,7 +890,12 @@ fn read_reliability(patient: &Patient, has_ins: bool, collected: &mut Collected)
             .value_codeable_concept
             .iter()
             .flat_map(|c| c.codes())
-            .chain(comment.value_coding.as_ref().and_then(|c| c.code.as_deref()))
+            .chain(
+                comment
+                    .value_coding
+                    .as_ref()
+                    .and_then(|c| c.code.as_deref()),
+            )
             .chain(comment.value_code.as_deref());
         for code in codes {
             let code = code.trim();
@@ -857,11 +946,17 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             expressions(&errors),
-            vec!["Patient.identifier[1].value", "Patient.identifier[2].system"]
+            vec![
+                "Patient.identifier[1].value",
+                "Patient.identifier[2].system"
+            ]
         );
         let outcome = errors.to_operation_outcome();
         assert_eq!(outcome.issue[0].code, "required");
-        assert_eq!(outcome.issue[0].expression, vec!["Patient.identifier[1].value"]);
+        assert_eq!(
+            outcome.issue[0].expression,
+            vec!["Patient.identifier[1].value"]
+        );
         assert_eq!(errors.http_status(), 400);
     }
 
@@ -939,7 +1034,10 @@ mod tests {
         assert_eq!(input.record.ins.unwrap().matricule(), "295109912611193");
         assert_eq!(input.record.state.status(), IdentityStatus::Qualified);
         assert_eq!(input.record.sex, Sex::Female);
-        assert!(input.identifiers.is_empty(), "the INS is not a business identifier");
+        assert!(
+            input.identifiers.is_empty(),
+            "the INS is not a business identifier"
+        );
     }
 
     #[test]
@@ -947,8 +1045,12 @@ mod tests {
         let input = convert(ins_patient(CS_V2_0445, "VALI", "295109912611193")).unwrap();
         assert_eq!(input.record.state.status(), IdentityStatus::Qualified);
         assert!(input.record.ins.is_some());
-        let input = convert(ins_patient(crate::codes::CS_IDENTITY_STATUS, "VALI", "295109912611193"))
-            .unwrap();
+        let input = convert(ins_patient(
+            crate::codes::CS_IDENTITY_STATUS,
+            "VALI",
+            "295109912611193",
+        ))
+        .unwrap();
         assert_eq!(input.record.state.status(), IdentityStatus::Validated);
         assert!(input.record.ins.is_none(), "INS dropped on a VALI identity");
         assert_eq!(input.warnings[0].kind, WarningKind::InsNotQualified);
@@ -1005,7 +1107,10 @@ mod tests {
         assert_eq!(input.record.state.status(), IdentityStatus::Provisional);
         assert!(input.record.state.doubtful());
         assert_eq!(input.management_codes, vec!["DPOT"]);
-        assert_eq!(input.warnings[0].expression, "Patient.extension[0].extension[0]");
+        assert_eq!(
+            input.warnings[0].expression,
+            "Patient.extension[0].extension[0]"
+        );
     }
 
     #[test]

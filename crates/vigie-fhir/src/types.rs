@@ -414,7 +414,10 @@ impl Extension {
 }
 
 /// Finds the first extension with this url in a list, with its index.
-pub fn find_extension<'a>(extensions: &'a [Extension], url: &str) -> Option<(usize, &'a Extension)> {
+pub fn find_extension<'a>(
+    extensions: &'a [Extension],
+    url: &str,
+) -> Option<(usize, &'a Extension)> {
     extensions.iter().enumerate().find(|(_, e)| e.url == url)
 }
 
@@ -456,7 +459,8 @@ mod tests {
 
     #[test]
     fn other_extension_value_types_are_kept() {
-        let input = json!({"url": "http://x", "valueDecimal": 1.25, "valuePeriod": {"start": "2020"}});
+        let input =
+            json!({"url": "http://x", "valueDecimal": 1.25, "valuePeriod": {"start": "2020"}});
         let extension: Extension = serde_json::from_value(input.clone()).unwrap();
         assert_eq!(serde_json::to_value(&extension).unwrap(), input);
     }
