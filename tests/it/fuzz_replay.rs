@@ -44,3 +44,8 @@ fn names_corpus_replays() {
 fn identifiers_corpus_replays() {
     replay("identifiers", vigie_core::fuzz::identifiers);
 }
+
+#[test]
+fn fhir_patient_corpus_replays() {
+    replay("fhir_patient", vigie_fhir::fuzz::patient);
+}
