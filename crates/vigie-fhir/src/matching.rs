@@ -27,6 +27,9 @@ pub struct MatchRequest {
     pub only_certain_matches: bool,
     /// `count`: maximum number of matches.
     pub count: Option<u32>,
+    /// FHIRPath of the Patient in the request (`Patient` or `Parameters.parameter[0].resource`),
+    /// to root validation errors with [`ValidationErrors::rooted_at`](crate::to_domain::ValidationErrors::rooted_at).
+    pub resource_expression: String,
 }
 
 /// Why a `$match` request cannot be read.
@@ -90,6 +93,7 @@ pub fn match_request_from_resource(resource: Resource) -> Result<MatchRequest, M
             patient: *patient,
             only_certain_matches: false,
             count: None,
+            resource_expression: "Patient".into(),
         }),
         Resource::Parameters(parameters) => from_parameters(*parameters),
         _ => Err(MatchError::WrongResource),
@@ -108,7 +112,7 @@ fn from_parameters(parameters: Parameters) -> Result<MatchRequest, MatchError> {
                     return Err(invalid(base, "resource may appear only once"));
                 }
                 match parameter.resource {
-                    Some(Resource::Patient(p)) => patient = Some(*p),
+                    Some(Resource::Patient(p)) => patient = Some((*p, format!("{base}.resource"))),
                     _ => return Err(invalid(format!("{base}.resource"), "a Patient resource")),
                 }
             }
@@ -140,7 +144,7 @@ fn from_parameters(parameters: Parameters) -> Result<MatchRequest, MatchError> {
             }
         }
     }
-    let patient = patient.ok_or_else(|| {
+    let (patient, resource_expression) = patient.ok_or_else(|| {
         invalid(
             "Parameters.parameter".into(),
             "a resource parameter with the Patient",
@@ -150,6 +154,7 @@ fn from_parameters(parameters: Parameters) -> Result<MatchRequest, MatchError> {
         patient,
         only_certain_matches: only_certain_matches.unwrap_or(false),
         count,
+        resource_expression,
     })
 }
 
@@ -444,6 +449,23 @@ mod tests {
         assert!(request.only_certain_matches);
         assert_eq!(request.count, Some(1));
         assert_eq!(request.patient.gender.as_deref(), Some("other"));
+        assert_eq!(
+            request.resource_expression,
+            "Parameters.parameter[0].resource"
+        );
+        let invalid = crate::to_domain::patient_to_domain(
+            &Patient {
+                gender: Some("F".into()),
+                ..request.patient.clone()
+            },
+            &crate::to_domain::ConvertOptions::default(),
+        )
+        .unwrap_err()
+        .rooted_at(&request.resource_expression);
+        assert_eq!(
+            invalid.0[0].expression,
+            "Parameters.parameter[0].resource.gender"
+        );
         let bare = parse_match_request(br#"{"resourceType": "Patient"}"#).unwrap();
         assert!(!bare.only_certain_matches && bare.count.is_none());
     }

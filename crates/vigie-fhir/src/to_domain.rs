@@ -144,6 +144,12 @@ impl PatientInput {
         self.warnings.iter().map(Warning::to_issue).collect()
     }
 
+    /// True when the Patient carries this business identifier (ITI-104: the resource must hold
+    /// the identifier of its conditional-update URL).
+    pub fn contains_identifier(&self, id: &DomainIdentifier) -> bool {
+        self.identifiers.iter().any(|b| b.id == *id)
+    }
+
     /// The survivor of an ITI-104 merge: the target of the first `replaced-by` link.
     pub fn replaced_by(&self) -> Option<&LinkTarget> {
         self.links
@@ -233,6 +239,20 @@ impl fmt::Display for ValidationErrors {
 }
 
 impl std::error::Error for ValidationErrors {}
+
+impl ValidationErrors {
+    /// The same errors with their expressions rooted elsewhere: `Patient.birthDate` becomes
+    /// `Parameters.parameter[0].resource.birthDate` for a `$match` input (see
+    /// [`MatchRequest::resource_expression`](crate::matching::MatchRequest::resource_expression)).
+    pub fn rooted_at(mut self, root: &str) -> ValidationErrors {
+        for error in &mut self.0 {
+            if let Some(rest) = error.expression.strip_prefix("Patient") {
+                error.expression = format!("{root}{rest}");
+            }
+        }
+        self
+    }
+}
 
 impl OutcomeError for ValidationErrors {
     /// 400 Bad Request: the resource failed FHIR or Vigie validation.

@@ -248,6 +248,7 @@ fn iti104_feed_add_revise_and_merge() {
             input.identifiers[0].id, *target,
             "the resource holds the URL's identifier"
         );
+        assert!(input.contains_identifier(target));
         assert!(input.warnings.is_empty(), "{:?}", input.warnings);
     }
     let merge: Patient = serde_json::from_value(bodies[2].clone()).unwrap();
