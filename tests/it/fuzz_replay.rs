@@ -59,3 +59,8 @@ fn mllp_decoder_corpus_replays() {
 fn qpd_params_corpus_replays() {
     replay("qpd_params", vigie_hl7::fuzz::qpd_params);
 }
+
+#[test]
+fn fhir_patient_corpus_replays() {
+    replay("fhir_patient", vigie_fhir::fuzz::patient);
+}
