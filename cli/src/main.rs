@@ -1,13 +1,13 @@
 //! The `vigie` command line. Each subcommand lives in its own `cmd_*` module with a clap `Args`
 //! struct and a `run` function returning the exit code; `main` only dispatches.
 
-mod cmd_generate;
 mod batch_args;
+mod cmd_audit;
 mod cmd_blocking_report;
 mod cmd_dedupe;
 mod cmd_evaluate;
 mod cmd_explain;
-mod cmd_audit;
+mod cmd_generate;
 mod cmd_ins;
 mod cmd_normalize;
 mod cmd_train;
