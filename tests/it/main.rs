@@ -2,5 +2,5 @@
 
 mod fuzz_replay;
 mod ins_cli;
-mod normalize_cli;
 mod matching;
+mod normalize_cli;

@@ -24,7 +24,10 @@ fn normalize_writes_rniv_traits_and_keys() {
         output.to_str().unwrap_or_default(),
     ]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("skipped line 3"), "the short row is reported by line: {stderr}");
+    assert!(
+        stderr.contains("skipped line 3"),
+        "the short row is reported by line: {stderr}"
+    );
     let text = std::fs::read_to_string(&output).unwrap_or_default();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader.headers().cloned().unwrap_or_default();
@@ -39,9 +42,21 @@ fn normalize_writes_rniv_traits_and_keys() {
     assert_eq!(&r1[column("sex")], "M");
     assert_eq!(&r1[column("birth_date")], "1953-07-15");
     assert!(!r1[column("birth_name_phonex")].is_empty());
-    assert_eq!(&r1[column("findings")], "1", "the NIR says female, the row says male");
+    assert_eq!(
+        &r1[column("findings")],
+        "1",
+        "the NIR says female, the row says male"
+    );
     let r3 = &rows[1];
-    assert_eq!(&r3[column("birth_date")], "", "an impossible date is kept as unknown");
-    assert_eq!(&r3[column("ins")], "", "an INS with a bad key is kept as unknown");
+    assert_eq!(
+        &r3[column("birth_date")],
+        "",
+        "an impossible date is kept as unknown"
+    );
+    assert_eq!(
+        &r3[column("ins")],
+        "",
+        "an INS with a bad key is kept as unknown"
+    );
     assert_eq!(&r3[column("findings")], "2");
 }
