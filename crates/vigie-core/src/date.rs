@@ -438,25 +438,36 @@ pub fn compare(a: &PartialDate, b: &PartialDate) -> DateComparison {
     }
 }
 
+/// `YYYYMMDD` digits of a date (month and day 0 when unknown). Years past 9999, which only a
+/// directly built value can hold, keep their last four digits.
+fn date_digits(d: &PartialDate) -> [u8; 8] {
+    let (year, month, day) = (d.year(), d.month().unwrap_or(0), d.day().unwrap_or(0));
+    let digit = |v: u16| (v % 10) as u8;
+    [
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        month / 10 % 10,
+        month % 10,
+        day / 10 % 10,
+        day % 10,
+    ]
+}
+
 /// Exactly one differing digit, or two adjacent digits transposed, in the `YYYYMMDD` forms.
+/// Allocation-free: it runs for every compared pair of the batch engine.
 fn one_digit_typo(a: &PartialDate, b: &PartialDate) -> bool {
-    let digits = |d: &PartialDate| -> Vec<u8> {
-        format!(
-            "{:04}{:02}{:02}",
-            d.year(),
-            d.month().unwrap_or(0),
-            d.day().unwrap_or(0)
-        )
-        .into_bytes()
-    };
-    let (x, y) = (digits(a), digits(b));
-    if x.len() != y.len() {
-        return false;
-    }
-    let diffs: Vec<usize> = (0..x.len()).filter(|&i| x.get(i) != y.get(i)).collect();
-    match diffs.as_slice() {
-        [_] => true,
-        [i, j] if *j == *i + 1 => x.get(*i) == y.get(*j) && x.get(*j) == y.get(*i),
+    let (x, y) = (date_digits(a), date_digits(b));
+    let mut diffs = x
+        .iter()
+        .zip(&y)
+        .enumerate()
+        .filter(|(_, (p, q))| p != q)
+        .map(|(i, _)| i);
+    match (diffs.next(), diffs.next(), diffs.next()) {
+        (Some(_), None, None) => true,
+        (Some(i), Some(j), None) if j == i + 1 => x.get(i) == y.get(j) && x.get(j) == y.get(i),
         _ => false,
     }
 }

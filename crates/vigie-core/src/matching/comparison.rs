@@ -463,7 +463,7 @@ fn swapped_levels(a: &MatchRecord, b: &MatchRecord) -> Option<(u8, u8)> {
 pub fn birth_date_level(a: Option<PartialDate>, b: Option<PartialDate>) -> Option<u8> {
     use level::date::*;
     let (a, b) = (a?, b?);
-    Some(match fast_date_compare(a, b) {
+    Some(match date::compare(&a, &b) {
         DateComparison::Exact => EXACT,
         DateComparison::DayMonthSwapped => DAY_MONTH_SWAPPED,
         DateComparison::OneDigitTypo => ONE_DIGIT_TYPO,
@@ -479,71 +479,6 @@ pub fn birth_date_level(a: Option<PartialDate>, b: Option<PartialDate>) -> Optio
             }
         }
     })
-}
-
-/// `YYYYMMDD` digits of a date (month and day 0 when unknown).
-fn date_digits(d: PartialDate) -> [u8; 8] {
-    let (y, m, day) = (d.year(), d.month().unwrap_or(0), d.day().unwrap_or(0));
-    let digit = |v: u16| (v % 10) as u8;
-    [
-        digit(y / 1000),
-        digit(y / 100),
-        digit(y / 10),
-        digit(y),
-        m / 10 % 10,
-        m % 10,
-        day / 10 % 10,
-        day % 10,
-    ]
-}
-
-/// `date::compare` without allocation (same answers: a property test checks it).
-fn fast_date_compare(a: PartialDate, b: PartialDate) -> DateComparison {
-    match (a, b) {
-        (PartialDate::Full(ya, ma, da), PartialDate::Full(yb, mb, db)) => {
-            if a == b {
-                return DateComparison::Exact;
-            }
-            if ya != yb {
-                // Only a typo can relate two full dates of different years.
-                return if one_digit_typo(a, b) {
-                    DateComparison::OneDigitTypo
-                } else {
-                    DateComparison::Different
-                };
-            }
-            if ma == db && da == mb {
-                return DateComparison::DayMonthSwapped;
-            }
-            let placeholder = |m: u8, d: u8| m == 1 && d == 1;
-            if placeholder(ma, da) != placeholder(mb, db) {
-                return DateComparison::Placeholder;
-            }
-            if one_digit_typo(a, b) {
-                DateComparison::OneDigitTypo
-            } else if ma == mb {
-                DateComparison::SameYearMonth
-            } else {
-                DateComparison::SameYear
-            }
-        }
-        _ => date::compare(&a, &b),
-    }
-}
-
-fn one_digit_typo(a: PartialDate, b: PartialDate) -> bool {
-    let (x, y) = (date_digits(a), date_digits(b));
-    let mut diffs = x
-        .iter()
-        .zip(&y)
-        .enumerate()
-        .filter(|(_, (p, q))| p != q)
-        .map(|(i, _)| i);
-    match (diffs.next(), diffs.next(), diffs.next()) {
-        (Some(_), None, None) => true,
-        (Some(i), Some(j), None) if j == i + 1 => x.get(i) == y.get(j) && x.get(j) == y.get(i),
-        _ => false,
-    }
 }
 
 fn sex_level(a: Sex, b: Sex) -> Option<u8> {
@@ -832,27 +767,6 @@ mod tests {
                     prop_assert_eq!(level, 0, "{:?}", kind);
                 }
             }
-        }
-
-        #[test]
-        fn fast_date_compare_agrees_with_date_compare(
-            y1 in 1900u16..2030, m1 in 1u8..=12, d1 in 1u8..=28,
-            y2 in 1900u16..2030, m2 in 1u8..=12, d2 in 1u8..=28,
-            near in any::<bool>(), kind in 0u8..3,
-        ) {
-            let a = PartialDate::Full(y1, m1, d1);
-            let b = if near { PartialDate::Full(y1, m2, d2) } else { PartialDate::Full(y2, m2, d2) };
-            let b = match kind {
-                0 => b,
-                1 => PartialDate::YearMonth(b.year(), m2),
-                _ => PartialDate::Year(b.year()),
-            };
-            prop_assert_eq!(fast_date_compare(a, b), date::compare(&a, &b));
-            prop_assert_eq!(fast_date_compare(b, a), date::compare(&b, &a));
-            let swapped = PartialDate::Full(y1, d1.min(12), m1);
-            prop_assert_eq!(fast_date_compare(a, swapped), date::compare(&a, &swapped));
-            let typo = PartialDate::Full(y1 + 10 * u16::from(near), m1, d1);
-            prop_assert_eq!(fast_date_compare(a, typo), date::compare(&a, &typo));
         }
 
         #[test]
