@@ -400,12 +400,7 @@ impl<'m> Field<'m> {
     pub fn repetitions(&self) -> impl Iterator<Item = Repetition<'m>> + use<'m> {
         let separators = self.separators;
         let literal = self.literal;
-        let parts: Box<dyn Iterator<Item = &'m str> + 'm> = if literal {
-            Box::new(std::iter::once(self.raw))
-        } else {
-            Box::new(self.raw.split(separators.repetition))
-        };
-        parts.map(move |raw| Repetition {
+        split_level(self.raw, separators.repetition, literal).map(move |raw| Repetition {
             raw,
             separators,
             literal,
@@ -440,6 +435,18 @@ impl<'m> Field<'m> {
     }
 }
 
+/// The parts of one level (repetitions, components, sub-components): split on `separator`, or
+/// the whole text for MSH-1/MSH-2, which are never split. No allocation: navigation runs for
+/// every field a message mapping reads.
+fn split_level(raw: &str, separator: char, literal: bool) -> impl Iterator<Item = &str> {
+    let (whole, split) = if literal {
+        (Some(raw), None)
+    } else {
+        (None, Some(raw.split(separator)))
+    };
+    whole.into_iter().chain(split.into_iter().flatten())
+}
+
 /// A repetition of a field: its components.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Repetition<'m> {
@@ -468,12 +475,7 @@ impl<'m> Repetition<'m> {
     pub fn components(&self) -> impl Iterator<Item = Component<'m>> + use<'m> {
         let separators = self.separators;
         let literal = self.literal;
-        let parts: Box<dyn Iterator<Item = &'m str> + 'm> = if literal {
-            Box::new(std::iter::once(self.raw))
-        } else {
-            Box::new(self.raw.split(separators.component))
-        };
-        parts.map(move |raw| Component {
+        split_level(self.raw, separators.component, literal).map(move |raw| Component {
             raw,
             separators,
             literal,
@@ -519,12 +521,7 @@ impl<'m> Component<'m> {
 
     /// The raw sub-components (one for an empty component).
     pub fn subcomponents(&self) -> impl Iterator<Item = &'m str> + use<'m> {
-        let parts: Box<dyn Iterator<Item = &'m str> + 'm> = if self.literal {
-            Box::new(std::iter::once(self.raw))
-        } else {
-            Box::new(self.raw.split(self.separators.subcomponent))
-        };
-        parts
+        split_level(self.raw, self.separators.subcomponent, self.literal)
     }
 
     /// Sub-component `number` (1-based), unescaped; empty when absent.
