@@ -1,6 +1,7 @@
 //! `vigie evaluate`: pairwise precision, recall and F1 of a clustering against a truth file
 //! (`record_id,person_id`), and the precision of the auto-linked pairs of a pairs file.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -64,10 +65,17 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<i32> {
         truth_rows.iter().map(|r| (column(r, 0), column(r, 1))),
         &clusters,
     );
-    println!(
+    writeln!(
+        std::io::stdout(),
         "pairwise: precision {:.5}, recall {:.5}, F1 {:.5} ({} records, {} true pairs, {} predicted, {} correct)",
-        m.precision, m.recall, m.f1, m.records, m.true_pairs, m.predicted_pairs, m.true_positives
-    );
+        m.precision,
+        m.recall,
+        m.f1,
+        m.records,
+        m.true_pairs,
+        m.predicted_pairs,
+        m.true_positives
+    )?;
     let mut json = serde_json::json!({ "pairwise": m });
     if let Some(path) = &args.pairs {
         let rows = read_columns(path, &["record_id_l", "record_id_r", "decision"])?;
@@ -80,22 +88,27 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<i32> {
             .filter(|r| column(r, 2) == "auto_link")
             .map(|r| (column(r, 0), column(r, 1)));
         let p = metrics::link_precision(&truth, links);
-        println!(
+        writeln!(
+            std::io::stdout(),
             "auto-link precision {:.5} ({} of {} auto-linked pairs correct)",
-            p.precision, p.correct, p.links
-        );
+            p.precision,
+            p.correct,
+            p.links
+        )?;
         let reviews = rows
             .iter()
             .filter(|r| column(r, 2) == "review")
             .map(|r| (column(r, 0), column(r, 1)));
         let r = metrics::link_precision(&truth, reviews);
-        println!(
+        writeln!(
+            std::io::stdout(),
             "review pairs: {} of {} are the same person",
-            r.correct, r.links
-        );
+            r.correct,
+            r.links
+        )?;
         json["auto_link"] = serde_json::to_value(p)?;
         json["review"] = serde_json::to_value(r)?;
     }
-    println!("{json}");
+    writeln!(std::io::stdout(), "{json}")?;
     Ok(0)
 }

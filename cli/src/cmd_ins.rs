@@ -6,6 +6,7 @@
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use std::io::Write as _;
 use vigie_core::birthplace::BirthPlaceCode;
 use vigie_core::date::PartialDate;
 use vigie_core::ins::{Ins, InsFinding, check_consistency};
@@ -62,38 +63,42 @@ pub fn run(args: &InsCheckArgs) -> anyhow::Result<i32> {
     let ins = match Ins::parse(&args.value, args.oid.as_deref(), args.allow_test_oids) {
         Ok(ins) => ins,
         Err(e) => {
-            println!("invalid: {e}");
+            writeln!(std::io::stdout(), "invalid: {e}")?;
             return Ok(1);
         }
     };
     let parts = ins.matricule_parts();
-    println!(
+    writeln!(
+        std::io::stdout(),
         "valid: {} {} ({}, OID {})",
         ins.kind(),
         parts.formatted(),
         ins.oid(),
         ins.oid().as_str()
-    );
+    )?;
     let month = match parts.birth_month() {
         Some(m) => format!("{m:02}"),
         None => format!("unknown (code {:02})", parts.birth_month_code()),
     };
-    println!(
+    writeln!(
+        std::io::stdout(),
         "  sex digit {}, birth year {:02}, birth month {}, birthplace {} (département {})",
         parts.sex_digit(),
         parts.birth_year(),
         month,
         parts.birth_place(),
         parts.department()
-    );
+    )?;
 
     let mut inconsistent = false;
     for finding in check_consistency(&ins, sex, birth_date.as_ref(), birth_place.as_ref()) {
         match finding {
-            InsFinding::NiaKeyUnverified { .. } => println!("warning: {finding}"),
+            InsFinding::NiaKeyUnverified { .. } => {
+                writeln!(std::io::stdout(), "warning: {finding}")?
+            }
             _ => {
                 inconsistent = true;
-                println!("inconsistent: {}", describe(&finding));
+                writeln!(std::io::stdout(), "inconsistent: {}", describe(&finding))?;
             }
         }
     }

@@ -65,9 +65,35 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        // `vigie evaluate … | head`: the reader left, nothing more to say.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_broken_pipe;
+    use anyhow::Context as _;
+
+    #[test]
+    fn a_closed_stdout_is_recognised_through_context() {
+        let closed: anyhow::Result<()> =
+            Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe)).context("writing results");
+        assert!(closed.as_ref().is_err_and(is_broken_pipe));
+        let missing: anyhow::Result<()> =
+            Err(std::io::Error::from(std::io::ErrorKind::NotFound)).context("reading input");
+        assert!(!missing.as_ref().is_err_and(is_broken_pipe));
     }
 }

@@ -6,6 +6,7 @@
 //! number and skipped, or stops the read under `strict`. A value that cannot be parsed is kept as
 //! unknown and counted as a finding (see `vigie_core::record`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -176,9 +177,9 @@ pub fn read_records(reader: impl Read, options: &ReadOptions) -> Result<Input, I
                 .map(|(text, _)| text)
                 .unwrap_or_default();
             let name = if index == 0 {
-                name.trim_start_matches('\u{feff}').to_owned()
+                name.trim_start_matches('\u{feff}')
             } else {
-                name
+                &name
             };
             name.trim().to_owned()
         })
@@ -335,7 +336,7 @@ fn parse_row(
     columns: &[Option<Field>],
     options: &ReadOptions,
 ) -> RowOutcome {
-    let mut decoded: Vec<(Field, String)> = Vec::with_capacity(columns.len());
+    let mut decoded: Vec<(Field, Cow<'_, str>)> = Vec::with_capacity(columns.len());
     let mut windows_1252 = false;
     for (bytes, field) in row.iter().zip(columns) {
         let Some(field) = field else { continue };
@@ -366,16 +367,17 @@ fn parse_row(
 }
 
 /// Decodes one field; the flag says Windows-1252 was used. `None`: invalid under strict UTF-8.
-fn decode(bytes: &[u8], encoding: Encoding) -> Option<(String, bool)> {
+/// Valid UTF-8 is borrowed, not copied: this runs for every field of every row.
+fn decode(bytes: &[u8], encoding: Encoding) -> Option<(Cow<'_, str>, bool)> {
     match (encoding, std::str::from_utf8(bytes)) {
         (Encoding::Windows1252, _) => {
             let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-            Some((text.into_owned(), bytes.iter().any(|b| *b >= 0x80)))
+            Some((text, bytes.iter().any(|b| *b >= 0x80)))
         }
-        (_, Ok(text)) => Some((text.to_owned(), false)),
+        (_, Ok(text)) => Some((Cow::Borrowed(text), false)),
         (Encoding::Auto, Err(_)) => {
             let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-            Some((text.into_owned(), true))
+            Some((text, true))
         }
         (Encoding::Utf8, Err(_)) => None,
     }
