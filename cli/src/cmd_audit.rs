@@ -13,10 +13,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use vigie_audit::evidence::{Band, DuplicateEvidence, ScoredPair};
 use vigie_audit::fail_on::FailCondition;
 use vigie_audit::html::{HtmlOptions, Lang};
 use vigie_audit::report::AuditReport;
 use vigie_audit::{AuditOptions, FALLBACK_PRODUCER, Phase, fallback_evidence};
+use vigie_batch::pipeline::{self, NoProgress, PipelineOptions};
+use vigie_core::matching::model::Decision;
+use vigie_core::record::IdentityRecord;
 
 use crate::input_args::{InputArgs, print_report};
 
@@ -30,6 +34,15 @@ pub enum LangArg {
     Fr,
     /// English labels.
     En,
+}
+
+/// Producer of the duplicate evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvidenceArg {
+    /// The Fellegi–Sunter engine, trained on the input (same decisions as `vigie dedupe`).
+    Engine,
+    /// Exact normalised keys and shared INS only (documented in vigie-audit).
+    Fallback,
 }
 
 /// Arguments of `vigie audit`.
@@ -50,6 +63,10 @@ pub struct AuditArgs {
     /// Language of the HTML labels.
     #[arg(long, value_enum, default_value = "fr")]
     lang: LangArg,
+    /// Where suspected duplicates come from: the matching engine (the model `vigie dedupe`
+    /// trains on the same file) or the exact-key fallback (faster, finds fewer).
+    #[arg(long, value_enum, default_value = "engine")]
+    evidence: EvidenceArg,
     /// A previous JSON report, for the trend (repeatable).
     #[arg(long, value_name = "OLD.json")]
     previous: Vec<PathBuf>,
@@ -116,8 +133,19 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<i32> {
     bar.set_message("reading");
     let input = args.input.read()?;
     bar.inc(1);
-    bar.set_message("duplicate evidence (fallback)");
-    let evidence = fallback_evidence(&input.records);
+    let (evidence, producer) = match args.evidence {
+        EvidenceArg::Engine => {
+            bar.set_message("duplicate evidence (matching engine)");
+            engine_evidence(&input.records)?
+        }
+        EvidenceArg::Fallback => {
+            bar.set_message("duplicate evidence (fallback)");
+            (
+                fallback_evidence(&input.records),
+                FALLBACK_PRODUCER.to_owned(),
+            )
+        }
+    };
     bar.inc(1);
 
     let options = AuditOptions {
@@ -129,8 +157,8 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<i32> {
             || args.input.input.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         ),
-        producer: FALLBACK_PRODUCER.to_owned(),
-        fallback: true,
+        fallback: args.evidence == EvidenceArg::Fallback,
+        producer,
         cross_source: args.cross_source,
         phone_min_identities: args.phone_min_identities,
     };
@@ -272,4 +300,55 @@ fn print_summary(report: &AuditReport) {
             c.value
         );
     }
+}
+
+/// Duplicate evidence from the matching engine: the model is trained on the input and the pairs,
+/// decisions and clusters are those `vigie dedupe` would write for the same file.
+fn engine_evidence(records: &[IdentityRecord]) -> anyhow::Result<(DuplicateEvidence, String)> {
+    let mut prepared = pipeline::prepare(records, &NoProgress);
+    let outcome = pipeline::dedupe(
+        &mut prepared,
+        None,
+        &PipelineOptions::default(),
+        &NoProgress,
+    )?;
+    let pairs = outcome
+        .pairs
+        .iter()
+        .filter_map(|pair| {
+            let band = match pair.decision {
+                Decision::AutoLink => Band::AutoLink,
+                Decision::Review => Band::Review,
+                Decision::NonMatch => return None,
+            };
+            let (left, right) = (pair.left as usize, pair.right as usize);
+            let explanation = outcome
+                .model
+                .explain(prepared.get(left)?, prepared.get(right)?);
+            Some(ScoredPair {
+                left,
+                right,
+                weight: explanation.match_weight,
+                probability: explanation.probability,
+                band,
+                contributions: explanation
+                    .fields
+                    .iter()
+                    .filter(|field| field.level.is_some())
+                    .map(|field| {
+                        let weight = field.weight + field.tf_adjustment;
+                        (field.comparison.name().to_owned(), weight)
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    let producer = format!("vigie-engine model {}", outcome.model.version());
+    Ok((
+        DuplicateEvidence {
+            pairs,
+            clusters: outcome.clustering.cluster_of,
+        },
+        producer,
+    ))
 }

@@ -1,5 +1,6 @@
 //! Vigie's integration tests: one binary, one module per area.
 
+mod audit_engine;
 mod fuzz_replay;
 mod ins_cli;
 mod matching;
