@@ -1,0 +1,4 @@
+//! Vigie's embedded store of record (RocksDB column families) and its candidate index (tantivy).
+
+pub use rocksdb;
+pub use tantivy;

@@ -1,0 +1,1 @@
+//! INTERFACE STUB — the MLLP listener: PIX feed/query, PAM FR, PDQ, update notifications.
