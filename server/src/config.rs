@@ -1,12 +1,14 @@
-//! INTERFACE STUB — the server's configuration file (TOML), documented in `docs/server-config.md`.
+//! The server's configuration file (TOML), documented in `docs/server-config.md`, with a
+//! commented example in `server/vigie.example.toml`.
 //!
 //! Every section has defaults, so an empty file runs a local server on loopback with an embedded
 //! store under `./vigie-data`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use vigie_core::ids::DomainId;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -58,6 +60,19 @@ pub struct ServerSection {
     pub rate_limit_per_sec: u32,
     /// Allow unauthenticated access from loopback (development only; off by default).
     pub allow_anonymous_loopback: bool,
+    /// Token-bucket burst of the per-client rate limit (0: twice the rate).
+    pub rate_limit_burst: u32,
+    /// Deepest JSON nesting accepted in a request body (deeper: 400).
+    pub http_max_json_depth: usize,
+    /// Public base URL of the HTTP API (`https://mpi.example.fr`), used in FHIR links; absent:
+    /// taken from the request's `Host` header.
+    pub public_url: Option<String>,
+    /// Most matches a PDQm search or `$match` considers (paging happens inside them).
+    pub max_results: usize,
+    /// Number of persons of the demo population (`demo_when_empty`).
+    pub demo_persons: u64,
+    /// Seconds in-flight requests get to finish on shutdown.
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for ServerSection {
@@ -75,6 +90,12 @@ impl Default for ServerSection {
             http_timeout_secs: 30,
             rate_limit_per_sec: 0,
             allow_anonymous_loopback: false,
+            rate_limit_burst: 0,
+            http_max_json_depth: 64,
+            public_url: None,
+            max_results: 100,
+            demo_persons: 2_000,
+            shutdown_grace_secs: 10,
         }
     }
 }
@@ -89,6 +110,13 @@ pub struct TlsSection {
     pub key: PathBuf,
     /// PEM CA bundle for client certificates (mTLS); absent: no client certificates.
     pub client_ca: Option<PathBuf>,
+    /// Refuse connections without a client certificate (when `client_ca` is set; default true).
+    #[serde(default = "default_true")]
+    pub require_client_cert: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// An identifier domain.
@@ -170,6 +198,13 @@ pub struct JwtIssuerConfig {
     pub key: PathBuf,
     /// Algorithm: `RS256`, `ES256` or `HS256`.
     pub algorithm: String,
+    /// Clock skew tolerated on `exp` / `nbf`, in seconds.
+    #[serde(default = "default_leeway")]
+    pub leeway_secs: u64,
+}
+
+fn default_leeway() -> u64 {
+    30
 }
 
 /// Audit-trail settings.
@@ -183,5 +218,143 @@ pub struct AuditSection {
 impl Default for AuditSection {
     fn default() -> Self {
         AuditSection { retention_days: 0 }
+    }
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The TOML is invalid (unknown key, wrong type…).
+    #[error("invalid configuration {path}: {message}")]
+    Toml {
+        /// The file.
+        path: String,
+        /// toml's message.
+        message: String,
+    },
+    /// A semantic problem (duplicate domain, client without any means of authentication…).
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads and checks a configuration file.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when the file cannot be read, parsed or checked.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let config = Config::from_toml(&text).map_err(|e| match e {
+            ConfigError::Toml { message, .. } => ConfigError::Toml {
+                path: path.display().to_string(),
+                message,
+            },
+            other => other,
+        })?;
+        Ok(config)
+    }
+
+    /// Parses and checks a configuration text.
+    ///
+    /// # Errors
+    /// [`ConfigError::Toml`] or [`ConfigError::Invalid`].
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Toml {
+            path: "<text>".into(),
+            message: e.message().to_owned(),
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Semantic checks: domain ids valid and unique, every client reachable by some credential,
+    /// every domain a client or source names is configured, JWT algorithms known.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the first problem.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let mut ids: Vec<&str> = Vec::new();
+        for domain in &self.domains {
+            DomainId::new(&domain.id).map_err(|e| {
+                ConfigError::Invalid(format!("domain id {:?}: {e}", domain.id))
+            })?;
+            if ids.contains(&domain.id.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "domain {:?} is declared twice",
+                    domain.id
+                )));
+            }
+            ids.push(&domain.id);
+        }
+        let known = |d: &str| ids.contains(&d) || d == "*";
+        for client in &self.clients {
+            if client.certificate.is_none() && client.jwt_subject.is_none() {
+                return Err(ConfigError::Invalid(format!(
+                    "client {:?} has neither a certificate nor a jwt_subject",
+                    client.name
+                )));
+            }
+            for domain in client.feeds.iter().chain(&client.queries) {
+                if !known(domain) {
+                    return Err(ConfigError::Invalid(format!(
+                        "client {:?} names the unknown domain {domain:?}",
+                        client.name
+                    )));
+                }
+            }
+        }
+        for issuer in &self.jwt {
+            if !matches!(issuer.algorithm.as_str(), "RS256" | "ES256" | "HS256") {
+                return Err(ConfigError::Invalid(format!(
+                    "jwt issuer {:?}: algorithm must be RS256, ES256 or HS256",
+                    issuer.issuer
+                )));
+            }
+        }
+        if self.server.http_max_json_depth == 0 || self.server.max_results == 0 {
+            return Err(ConfigError::Invalid(
+                "server.http_max_json_depth and server.max_results must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl DomainConfig {
+    /// The FHIR identifier system of this domain: `system`, else `urn:oid:<oid>`, else
+    /// `urn:oid:<id>` when the id is an OID, else the id itself.
+    pub fn fhir_system(&self) -> String {
+        if let Some(system) = &self.system {
+            system.clone()
+        } else if let Some(oid) = &self.oid {
+            format!("urn:oid:{oid}")
+        } else if vigie_fhir::identifier::is_oid(&self.id) {
+            format!("urn:oid:{}", self.id)
+        } else {
+            self.id.clone()
+        }
+    }
+}
+
+impl ClientConfig {
+    /// True when the client may feed `domain`.
+    pub fn may_feed(&self, domain: &DomainId) -> bool {
+        self.feeds.iter().any(|d| d == "*" || d == domain.as_str())
+    }
+
+    /// True when the client may query (read the identifiers of) `domain`.
+    pub fn may_query(&self, domain: &DomainId) -> bool {
+        self.queries.iter().any(|d| d == "*" || d == domain.as_str())
     }
 }

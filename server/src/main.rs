@@ -1,3 +1,149 @@
-//! INTERFACE STUB — `vigie-server`: loads the config, opens the engine, runs HTTP and MLLP.
+//! `vigie-server [--config FILE]`: loads the configuration (defaults when absent), opens the
+//! engine, loads the demo population into an empty store when asked, and serves HTTP (FHIR +
+//! admin) until SIGTERM or Ctrl-C, letting in-flight requests finish.
 
-fn main() {}
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use vigie_engine::{Actor, Engine, EngineConfig, SyncPolicy};
+use vigie_server::auth::Authenticator;
+use vigie_server::config::Config;
+use vigie_server::domains::DomainRegistry;
+use vigie_server::metrics::Metrics;
+use vigie_server::{AppState, demo, http, logging, tls};
+
+const USAGE: &str = "usage: vigie-server [--config FILE]";
+
+fn parse_args() -> anyhow::Result<Option<PathBuf>> {
+    let mut args = std::env::args().skip(1);
+    let mut config = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--config" | "-c" => {
+                config = Some(PathBuf::from(args.next().context("--config needs a file")?));
+            }
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument {other:?}\n{USAGE}"),
+        }
+    }
+    Ok(config)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let config_path = parse_args()?;
+    let config = match &config_path {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| logging::DEFAULT_FILTER.to_owned());
+    tracing::subscriber::set_global_default(logging::json_subscriber(&filter, std::io::stderr))
+        .context("installing the log subscriber")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run(config))
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    let model = match &config.server.model {
+        Some(path) => Some(
+            vigie_batch::model_file::load(path)
+                .with_context(|| format!("loading the model {}", path.display()))?
+                .0,
+        ),
+        None => None,
+    };
+    let engine_config = EngineConfig {
+        data_dir: config.server.data_dir.clone(),
+        model,
+        sync: SyncPolicy::Always,
+        candidate_limit: 500,
+    };
+    let engine = tokio::task::spawn_blocking(move || Engine::open(engine_config))
+        .await
+        .context("opening the engine")?
+        .context("opening the engine")?;
+    let engine = Arc::new(engine);
+    let mut domains = DomainRegistry::new(&config.domains);
+    if config.server.demo_when_empty {
+        let persons = config.server.demo_persons;
+        let engine = engine.clone();
+        let demo_domains = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let records = demo::demo_records(persons)?;
+            let domains = demo::demo_domains(&records);
+            if engine.stats()?.sources == 0 {
+                let count = records.len();
+                let actor = Actor {
+                    who: "vigie-server".into(),
+                    from: "local".into(),
+                    channel: "cli".into(),
+                };
+                let stats = engine.import(records, &actor)?;
+                tracing::info!(
+                    records = count,
+                    enterprises = stats.enterprises,
+                    "demo population imported"
+                );
+            }
+            Ok(domains)
+        })
+        .await
+        .context("loading the demo population")??;
+        for domain in &demo_domains {
+            domains.add(domain);
+        }
+    }
+    let auth = Authenticator::from_config(&config)?;
+    let tls_config = match &config.tls {
+        Some(section) => Some(tls::https_config(section)?),
+        None => None,
+    };
+    let http_addr = config.server.http_addr;
+    let grace = Duration::from_secs(config.server.shutdown_grace_secs);
+    let state = AppState::new(engine, config, domains, auth, Metrics::install());
+    let listener = std::net::TcpListener::bind(http_addr)
+        .with_context(|| format!("binding {http_addr}"))?;
+    tracing::info!(addr = %http_addr, tls = tls_config.is_some(), "http listening");
+    // TODO(lead): start the MLLP listener here once `vigie_server::mllp::serve` is merged, e.g.
+    // tokio::spawn(vigie_server::mllp::serve(mllp_state, shutdown_signal()));
+    http::serve(
+        listener,
+        http::router(state),
+        tls_config,
+        shutdown_signal(),
+        grace,
+    )
+    .await
+    .context("serving http")?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -112,6 +112,18 @@ pub enum IssueType {
     Exception,
     /// `informational`: a message, not an error.
     Informational,
+    /// `login`: the user needs to authenticate (401).
+    Login,
+    /// `forbidden`: the user is not allowed to do this (403).
+    Forbidden,
+    /// `throttled`: too many requests (429).
+    Throttled,
+    /// `too-long`: the content is too long (413).
+    TooLong,
+    /// `conflict`: edit version conflict or state conflict.
+    Conflict,
+    /// `transient`: a temporary failure, retry later.
+    Transient,
 }
 
 impl IssueType {
@@ -131,6 +143,12 @@ impl IssueType {
             IssueType::Processing => "processing",
             IssueType::Exception => "exception",
             IssueType::Informational => "informational",
+            IssueType::Login => "login",
+            IssueType::Forbidden => "forbidden",
+            IssueType::Throttled => "throttled",
+            IssueType::TooLong => "too-long",
+            IssueType::Conflict => "conflict",
+            IssueType::Transient => "transient",
         }
     }
 }
