@@ -266,8 +266,8 @@ impl Authenticator {
         if self.issuers.is_empty() {
             return Err(AuthError::Invalid("no token issuer is configured"));
         }
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid("malformed token"))?;
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| AuthError::Invalid("malformed token"))?;
         let mut reason = "unsupported algorithm";
         for issuer in &self.issuers {
             if !issuer.validation.algorithms.contains(&header.alg) {
@@ -352,7 +352,9 @@ fn der_next(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         }
         let (bytes, after) = rest.split_at_checked(n)?;
         rest = after;
-        bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
+        bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
     };
     let (content, rest) = rest.split_at_checked(len)?;
     Some((tag, content, rest))
@@ -413,7 +415,12 @@ mod tests {
 
     #[test]
     fn der_reading_never_panics_on_garbage() {
-        for bytes in [&b""[..], &[0x30], &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff], &[0x30, 0x02, 0x30]] {
+        for bytes in [
+            &b""[..],
+            &[0x30],
+            &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff],
+            &[0x30, 0x02, 0x30],
+        ] {
             assert_eq!(certificate_common_name(bytes), None);
         }
     }

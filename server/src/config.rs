@@ -208,17 +208,11 @@ fn default_leeway() -> u64 {
 }
 
 /// Audit-trail settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditSection {
     /// Days of audit records kept (0: forever).
     pub retention_days: u32,
-}
-
-impl Default for AuditSection {
-    fn default() -> Self {
-        AuditSection { retention_days: 0 }
-    }
 }
 
 /// Why the configuration cannot be used.
@@ -286,9 +280,8 @@ impl Config {
     pub fn check(&self) -> Result<(), ConfigError> {
         let mut ids: Vec<&str> = Vec::new();
         for domain in &self.domains {
-            DomainId::new(&domain.id).map_err(|e| {
-                ConfigError::Invalid(format!("domain id {:?}: {e}", domain.id))
-            })?;
+            DomainId::new(&domain.id)
+                .map_err(|e| ConfigError::Invalid(format!("domain id {:?}: {e}", domain.id)))?;
             if ids.contains(&domain.id.as_str()) {
                 return Err(ConfigError::Invalid(format!(
                     "domain {:?} is declared twice",
@@ -355,6 +348,8 @@ impl ClientConfig {
 
     /// True when the client may query (read the identifiers of) `domain`.
     pub fn may_query(&self, domain: &DomainId) -> bool {
-        self.queries.iter().any(|d| d == "*" || d == domain.as_str())
+        self.queries
+            .iter()
+            .any(|d| d == "*" || d == domain.as_str())
     }
 }

@@ -130,8 +130,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let http_addr = config.server.http_addr;
     let grace = Duration::from_secs(config.server.shutdown_grace_secs);
     let state = AppState::new(engine, config, domains, auth, Metrics::install());
-    let listener = std::net::TcpListener::bind(http_addr)
-        .with_context(|| format!("binding {http_addr}"))?;
+    let listener =
+        std::net::TcpListener::bind(http_addr).with_context(|| format!("binding {http_addr}"))?;
     tracing::info!(addr = %http_addr, tls = tls_config.is_some(), "http listening");
     // TODO(lead): start the MLLP listener here once `vigie_server::mllp::serve` is merged, e.g.
     // tokio::spawn(vigie_server::mllp::serve(mllp_state, shutdown_signal()));

@@ -105,8 +105,16 @@ impl AppState {
 
     /// Records an access whose request already failed: a failure to audit is logged only.
     pub async fn audit_failure(&self, actor: Actor, action: &str, outcome: &str) {
-        if self.audit(actor, action, outcome, Vec::new()).await.is_err() {
-            tracing::error!(action, outcome, "audit record of a failed access not written");
+        if self
+            .audit(actor, action, outcome, Vec::new())
+            .await
+            .is_err()
+        {
+            tracing::error!(
+                action,
+                outcome,
+                "audit record of a failed access not written"
+            );
         }
     }
 }

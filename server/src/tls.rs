@@ -63,11 +63,11 @@ pub fn server_config(tls: &TlsSection) -> Result<ServerConfig, TlsError> {
     let builder = match &tls.client_ca {
         Some(ca) => {
             let mut roots = RootCertStore::empty();
-            for cert in CertificateDer::pem_file_iter(ca).map_err(|e| pem_error("client CA", ca, e))? {
+            for cert in
+                CertificateDer::pem_file_iter(ca).map_err(|e| pem_error("client CA", ca, e))?
+            {
                 let cert = cert.map_err(|e| pem_error("client CA", ca, e))?;
-                roots
-                    .add(cert)
-                    .map_err(|e| pem_error("client CA", ca, e))?;
+                roots.add(cert).map_err(|e| pem_error("client CA", ca, e))?;
             }
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
             let verifier = if tls.require_client_cert {

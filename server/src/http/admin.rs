@@ -335,7 +335,9 @@ where
         }
         Err(error) => {
             if let Some(action) = audit {
-                state.audit_failure(actor, action, error.audit_outcome()).await;
+                state
+                    .audit_failure(actor, action, error.audit_outcome())
+                    .await;
             }
             Err(error)
         }
@@ -371,7 +373,10 @@ pub async fn review_list(
             .map(|item| ReviewItemDto {
                 id: item.id.0,
                 decision: item.decision.0,
-                pair: [KeyDto::from_key(&item.pair.0), KeyDto::from_key(&item.pair.1)],
+                pair: [
+                    KeyDto::from_key(&item.pair.0),
+                    KeyDto::from_key(&item.pair.1),
+                ],
                 probability: item.probability,
                 reason: item.reason.clone(),
             })
@@ -655,9 +660,7 @@ pub async fn stats(
     Extension(principal): Extension<Principal>,
 ) -> Result<Response, ApiError> {
     let work = async {
-        let (stats, model_version) = state
-            .run(|e| Ok((e.stats()?, e.model_version())))
-            .await?;
+        let (stats, model_version) = state.run(|e| Ok((e.stats()?, e.model_version()))).await?;
         Ok((
             StatsDto {
                 sources: stats.sources,

@@ -78,8 +78,7 @@ pub fn check_depth(bytes: &[u8], max: usize) -> Result<(), ApiError> {
 /// 400 when too deep or not the expected JSON.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], max_depth: usize) -> Result<T, ApiError> {
     check_depth(bytes, max_depth)?;
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::from_outcome(&RequestError::from_json(&e)))
+    serde_json::from_slice(bytes).map_err(|e| ApiError::from_outcome(&RequestError::from_json(&e)))
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use vigie_fhir::capability::{CapabilityOptions, capability_statement};
 use vigie_fhir::from_domain::{PatientExtras, patient_from_record};
 use vigie_fhir::identifier::{BusinessIdentifier, DomainIdentifier, ins_identifier};
 use vigie_fhir::matching::{MatchBand, MatchCandidate, match_bundle, parse_match_request};
-use vigie_fhir::outcome::{Issue, IssueType, OperationOutcome, OutcomeError, RequestError};
+use vigie_fhir::outcome::{Issue, IssueType, OperationOutcome, RequestError};
 use vigie_fhir::parameters::Parameter;
 use vigie_fhir::patient::{AdministrativeGender, Patient};
 use vigie_fhir::pix::{PixError, PixPatient, PixQuery, parse_pix_query, pix_response};
@@ -120,7 +120,12 @@ fn check_format(format: Option<&str>, headers: &HeaderMap) -> Result<(), ApiErro
 
 /// Runs a query handler body and records the access: `action` / `ok` with the patients returned,
 /// or the error's outcome (`denied` accesses under the action `denied`).
-async fn audited<F>(state: &AppState, principal: &Principal, action: &str, work: F) -> Result<Response, ApiError>
+async fn audited<F>(
+    state: &AppState,
+    principal: &Principal,
+    action: &str,
+    work: F,
+) -> Result<Response, ApiError>
 where
     F: Future<Output = Result<(Response, Vec<EnterpriseId>), ApiError>>,
 {
@@ -132,7 +137,11 @@ where
         }
         Err(error) => {
             let outcome = error.audit_outcome();
-            let action = if outcome == "denied" { "denied" } else { action };
+            let action = if outcome == "denied" {
+                "denied"
+            } else {
+                action
+            };
             state.audit_failure(actor, action, outcome).await;
             Err(error)
         }
@@ -254,7 +263,12 @@ fn plan_search(
         query.birth_date = Some(date.date);
         honoured.birthdate = vec![vec![*date]];
     }
-    if let Some(gender) = search.gender.iter().find(|g| g.len() == 1).and_then(|g| g.first()) {
+    if let Some(gender) = search
+        .gender
+        .iter()
+        .find(|g| g.len() == 1)
+        .and_then(|g| g.first())
+    {
         query.sex = Some(match gender {
             AdministrativeGender::Male => Sex::Male,
             AdministrativeGender::Female => Sex::Female,
@@ -263,10 +277,11 @@ fn plan_search(
         honoured.gender = vec![vec![*gender]];
     }
     // Identifier value criteria: the first one with a system is honoured.
-    if let Some((group, token)) = search
-        .identifier_criteria()
-        .find_map(|g| g.iter().find(|t| matches!(t.system, TokenSystem::Is(_)) && t.code.is_some()).map(|t| (g, t)))
-    {
+    if let Some((group, token)) = search.identifier_criteria().find_map(|g| {
+        g.iter()
+            .find(|t| matches!(t.system, TokenSystem::Is(_)) && t.code.is_some())
+            .map(|t| (g, t))
+    }) {
         let (TokenSystem::Is(system), Some(code)) = (&token.system, &token.code) else {
             return Err(ApiError::internal());
         };
@@ -337,8 +352,9 @@ fn plan_search(
         || no_match;
     if !has_criteria {
         return Err(ApiError::from_outcome(&SearchError::Missing {
-            name: "family, given, birthdate, gender, identifier, address-postalcode or address-city"
-                .into(),
+            name:
+                "family, given, birthdate, gender, identifier, address-postalcode or address-city"
+                    .into(),
         }));
     }
     Ok(Plan {
@@ -353,7 +369,10 @@ fn search_hash(search: &PatientSearch) -> u64 {
         offset: None,
         ..search.clone()
     };
-    fnv1a(encode_query(&canonical.to_query_pairs()).as_bytes(), 0x5649_4749_45)
+    fnv1a(
+        encode_query(&canonical.to_query_pairs()).as_bytes(),
+        0x0056_4947_4945,
+    )
 }
 
 /// The opaque paging token of an offset in a search: the offset bound to the search it pages.
@@ -401,8 +420,8 @@ pub async fn search_patients(
             "_offset" => false,
             _ => true,
         });
-        let search =
-            parse_patient_search(refs(&raw), handling(&headers)).map_err(|e| ApiError::from_outcome(&e))?;
+        let search = parse_patient_search(refs(&raw), handling(&headers))
+            .map_err(|e| ApiError::from_outcome(&e))?;
         check_format(search.format.as_deref(), &headers)?;
         let Plan {
             query,
@@ -433,8 +452,11 @@ pub async fn search_patients(
             .collect();
         let base = base_url(&state, &headers, tls_of(tls.as_ref()));
         let page_size = honoured.count.unwrap_or(DEFAULT_PAGE_SIZE) as usize;
-        let page: Vec<&(SearchHit, Vec<SourceKey>)> =
-            visible.iter().skip(offset as usize).take(page_size).collect();
+        let page: Vec<&(SearchHit, Vec<SourceKey>)> = visible
+            .iter()
+            .skip(offset as usize)
+            .take(page_size)
+            .collect();
         let patients: Vec<EnterpriseId> = page.iter().map(|(h, _)| h.enterprise.clone()).collect();
         let entries = page
             .iter()
@@ -471,7 +493,10 @@ pub async fn read_patient(
 ) -> Result<Response, ApiError> {
     let work = async {
         let raw = pairs(query);
-        let format = raw.iter().find(|(n, _)| n == "_format").map(|(_, v)| v.as_str());
+        let format = raw
+            .iter()
+            .find(|(n, _)| n == "_format")
+            .map(|(_, v)| v.as_str());
         check_format(format, &headers)?;
         let not_found = || ApiError::from_outcome(&RequestError::NotFound);
         let id = EnterpriseId::new(&id).map_err(|_| not_found())?;
@@ -507,8 +532,8 @@ pub async fn pix_query(
 ) -> Result<Response, ApiError> {
     let work = async {
         let raw = pairs(query);
-        let query =
-            parse_pix_query(refs(&raw), handling(&headers)).map_err(|e| ApiError::from_outcome(&e))?;
+        let query = parse_pix_query(refs(&raw), handling(&headers))
+            .map_err(|e| ApiError::from_outcome(&e))?;
         check_format(query.format.as_deref(), &headers)?;
         let source_domain = state
             .domains
@@ -655,7 +680,10 @@ pub async fn update_patient(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let raw = pairs(query);
-    let format = raw.iter().find(|(n, _)| n == "_format").map(|(_, v)| v.as_str());
+    let format = raw
+        .iter()
+        .find(|(n, _)| n == "_format")
+        .map(|(_, v)| v.as_str());
     check_format(format, &headers)?;
     let (key, id) = conditional_key(&state, &raw)?;
     if !principal.may_feed(&key.domain) {
@@ -825,7 +853,10 @@ pub async fn match_patients(
 ) -> Result<Response, ApiError> {
     let work = async {
         let raw = pairs(query);
-        let format = raw.iter().find(|(n, _)| n == "_format").map(|(_, v)| v.as_str());
+        let format = raw
+            .iter()
+            .find(|(n, _)| n == "_format")
+            .map(|(_, v)| v.as_str());
         check_format(format, &headers)?;
         let domains = visible_domains(&state, &principal);
         if domains.is_empty() {
@@ -846,8 +877,11 @@ pub async fn match_patients(
         let candidates: Vec<MatchCandidate> = hits
             .iter()
             .filter_map(|hit| {
-                let keys: Vec<&SourceKey> =
-                    hit.keys.iter().filter(|k| domains.contains(&k.domain)).collect();
+                let keys: Vec<&SourceKey> = hit
+                    .keys
+                    .iter()
+                    .filter(|k| domains.contains(&k.domain))
+                    .collect();
                 if keys.is_empty() {
                     return None;
                 }
@@ -932,8 +966,7 @@ pub fn audit_event(record: &AuditRecord) -> Value {
         || action.contains("search")
     {
         ("110112", "Query", "E")
-    } else if action.contains("remove") || action.contains("delete") || action.contains("merge")
-    {
+    } else if action.contains("remove") || action.contains("delete") || action.contains("merge") {
         ("110110", "Patient Record", "D")
     } else if action.contains("update") || action.contains("link") || action.contains("review") {
         ("110110", "Patient Record", "U")
@@ -983,8 +1016,9 @@ pub async fn audit_events(
             raw.iter()
                 .find(|(n, _)| n == name)
                 .map_or(Ok(default), |(_, v)| {
-                    v.parse::<u64>()
-                        .map_err(|_| ApiError::bad_request(format!("{name} must be a non-negative integer")))
+                    v.parse::<u64>().map_err(|_| {
+                        ApiError::bad_request(format!("{name} must be a non-negative integer"))
+                    })
                 })
         };
         let from = number("from", 0)?;
@@ -1042,7 +1076,10 @@ mod tests {
     fn instants_are_rfc3339() {
         assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339_millis(951_782_400_123), "2000-02-29T00:00:00.123Z");
-        assert_eq!(rfc3339_millis(1_767_225_599_999), "2025-12-31T23:59:59.999Z");
+        assert_eq!(
+            rfc3339_millis(1_767_225_599_999),
+            "2025-12-31T23:59:59.999Z"
+        );
     }
 
     #[test]

@@ -49,7 +49,10 @@ pub fn router(state: AppState) -> Router {
                 .delete(fhir::delete_patient),
         )
         .route("/fhir/Patient/$ihe-pix", get(fhir::pix_query))
-        .route("/fhir/Patient/$match", axum::routing::post(fhir::match_patients))
+        .route(
+            "/fhir/Patient/$match",
+            axum::routing::post(fhir::match_patients),
+        )
         .route("/fhir/Patient/{id}", get(fhir::read_patient))
         .route("/fhir/AuditEvent", get(fhir::audit_events))
         .route("/admin/reviews", get(admin::review_list))
@@ -146,31 +149,30 @@ async fn authenticate(State(state): State<AppState>, mut request: Request, next:
         "fhir"
     };
     let from = peer.map_or_else(|| "unknown".to_owned(), |p| p.ip().to_string());
-    let principal =
-        match state
-            .auth
-            .authenticate(authorization, certificate_cn.as_deref(), peer)
-        {
-            Ok(principal) => principal,
-            Err(error) => {
-                tracing::info!(channel, reason = %error, "authentication refused");
-                let actor = vigie_engine::Actor {
-                    who: match &error {
-                        AuthError::UnknownClient => "unknown-client".to_owned(),
-                        _ => "unauthenticated".to_owned(),
-                    },
-                    from,
-                    channel: channel.to_owned(),
-                };
-                state.audit_failure(actor, "denied", "denied").await;
-                let api_error = if error.is_unauthenticated() {
-                    ApiError::unauthorized(error.to_string())
-                } else {
-                    ApiError::forbidden(error.to_string())
-                };
-                return api_error.into_response();
-            }
-        };
+    let principal = match state
+        .auth
+        .authenticate(authorization, certificate_cn.as_deref(), peer)
+    {
+        Ok(principal) => principal,
+        Err(error) => {
+            tracing::info!(channel, reason = %error, "authentication refused");
+            let actor = vigie_engine::Actor {
+                who: match &error {
+                    AuthError::UnknownClient => "unknown-client".to_owned(),
+                    _ => "unauthenticated".to_owned(),
+                },
+                from,
+                channel: channel.to_owned(),
+            };
+            state.audit_failure(actor, "denied", "denied").await;
+            let api_error = if error.is_unauthenticated() {
+                ApiError::unauthorized(error.to_string())
+            } else {
+                ApiError::forbidden(error.to_string())
+            };
+            return api_error.into_response();
+        }
+    };
     if !state.rate_limiter.allow(&principal.client.name) {
         tracing::info!(channel, "rate limit exceeded");
         state
