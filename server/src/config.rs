@@ -353,3 +353,32 @@ impl ClientConfig {
             .any(|d| d == "*" || d == domain.as_str())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_and_an_empty_file_parse() {
+        let example = Config::from_toml(include_str!("../vigie.example.toml")).unwrap();
+        assert_eq!(example.domains.len(), 2);
+        assert_eq!(example.server.rate_limit_per_sec, 50);
+        let empty = Config::from_toml("").unwrap();
+        assert_eq!(empty.server.http_max_json_depth, 64);
+        assert!(!empty.server.allow_anonymous_loopback);
+    }
+
+    #[test]
+    fn semantic_errors_are_reported() {
+        for text in [
+            "[[domains]]\nid = \"A\"\n[[domains]]\nid = \"A\"",
+            "[[clients]]\nname = \"x\"",
+            "[[clients]]\nname = \"x\"\njwt_subject = \"x\"\nqueries = [\"nope\"]",
+            "[[jwt]]\nissuer = \"i\"\nkey = \"k\"\nalgorithm = \"none\"",
+            "[server]\nunknown = 1",
+        ] {
+            assert!(Config::from_toml(text).is_err(), "{text}");
+        }
+    }
+}
