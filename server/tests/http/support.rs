@@ -67,7 +67,6 @@ pub fn config_text(secret_path: &std::path::Path, extra_server: &str) -> String 
     format!(
         r#"
 [server]
-rate_limit_per_sec = 0
 {extra_server}
 
 [[domains]]
@@ -323,17 +322,22 @@ pub fn patient(
     })
 }
 
-/// Replaces run-dependent values (ids, URLs, tokens, times, hashes) for snapshots.
+/// Replaces run-dependent values (ids, URLs of this server, times, hashes) for snapshots.
 pub fn redact(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
                 match key.as_str() {
-                    "id" | "fullUrl" | "url" | "reference" | "recorded" | "valueString" => {
-                        if child.is_string() {
-                            *child = Value::String(format!("[{key}]"));
-                        } else {
-                            redact(child);
+                    "id" | "fullUrl" | "reference" | "recorded" if child.is_string() => {
+                        *child = Value::String(format!("[{key}]"));
+                    }
+                    "link" => {
+                        for link in child.as_array_mut().into_iter().flatten() {
+                            if link.get("relation").is_some() {
+                                link["url"] = Value::String("[url]".into());
+                            } else {
+                                redact(link);
+                            }
                         }
                     }
                     _ => redact(child),
