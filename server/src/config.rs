@@ -30,6 +30,10 @@ pub struct Config {
     pub jwt: Vec<JwtIssuerConfig>,
     /// Audit-trail retention.
     pub audit: AuditSection,
+    /// MLLP listener options beyond `server.mllp_*` (read timeout, segment cap, PDQ paging,
+    /// ITI-10 notifier, Link/Unlink option), documented in `docs/mllp.md`.
+    #[serde(default)]
+    pub mllp: MllpSection,
 }
 
 /// Listeners, store, limits.
@@ -379,6 +383,55 @@ mod tests {
             "[server]\nunknown = 1",
         ] {
             assert!(Config::from_toml(text).is_err(), "{text}");
+        }
+    }
+}
+
+/// MLLP options beyond `server.mllp_*` (`docs/mllp.md`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MllpSection {
+    /// Seconds allowed to receive the rest of a frame once its first byte arrived.
+    pub read_timeout_secs: u64,
+    /// Max segments in one message (more: `AE` + ERR `100`).
+    pub max_segments: usize,
+    /// MSH-3 (sending application) of Vigie's own messages and replies when MSH-5 was empty.
+    pub application: String,
+    /// MSH-4 (sending facility) of Vigie's own messages.
+    pub facility: String,
+    /// ITI-30 Link/Unlink option (A24/A37); off: those messages are rejected `AR`.
+    pub link_unlink: bool,
+    /// Max PDQ (ITI-21) matches kept for one query, over all continuation pages.
+    pub pdq_max_results: usize,
+    /// Seconds a PDQ continuation pointer (DSC) stays valid.
+    pub continuation_ttl_secs: u64,
+    /// Max continuation pointers kept at once (the oldest are dropped).
+    pub max_continuations: usize,
+    /// Accept INS of the test and demo registers (`1.2.250.1.213.1.4.10/.11`).
+    pub allow_test_ins: bool,
+    /// ITI-10 notifier: milliseconds between polls of the notification outbox.
+    pub notify_poll_ms: u64,
+    /// ITI-10 notifier: longest delay between retries to an unreachable consumer (seconds).
+    pub notify_max_backoff_secs: u64,
+    /// ITI-10 notifier: seconds to wait for a consumer's ACK.
+    pub notify_ack_timeout_secs: u64,
+}
+
+impl Default for MllpSection {
+    fn default() -> Self {
+        MllpSection {
+            read_timeout_secs: 30,
+            max_segments: 1000,
+            application: "VIGIE".to_owned(),
+            facility: "VIGIE".to_owned(),
+            link_unlink: false,
+            pdq_max_results: 500,
+            continuation_ttl_secs: 600,
+            max_continuations: 10_000,
+            allow_test_ins: false,
+            notify_poll_ms: 500,
+            notify_max_backoff_secs: 60,
+            notify_ack_timeout_secs: 30,
         }
     }
 }

@@ -22,6 +22,9 @@ pub struct PixQuery {
     pub patient: PatientIdentifier,
     /// QPD-4 domains to return (component 4 of each repetition); empty = all.
     pub domains: Vec<AssigningAuthority>,
+    /// The QPD-4 repetition number (1-based) of each entry of `domains`, for the ERR-2 of
+    /// an unknown domain (ITI-9 case 5: `QPD^1^4^<rep>`).
+    pub domain_repetitions: Vec<u32>,
     /// The QPD segment, echoed in the response.
     pub qpd: SegmentBuilder,
 }
@@ -167,14 +170,13 @@ impl PixQuery {
             authority,
             Some(&cx.component(5).text()),
         );
+        let (domain_repetitions, domains) = domains_of(&qpd.field(4)).into_iter().unzip();
         Ok(PixQuery {
             query_name: qpd.field(1).text().trim().to_owned(),
             query_tag,
             patient,
-            domains: domains_of(&qpd.field(4))
-                .into_iter()
-                .map(|(_, d)| d)
-                .collect(),
+            domains,
+            domain_repetitions,
             qpd: SegmentBuilder::from_segment(&qpd),
         })
     }

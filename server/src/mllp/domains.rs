@@ -1,0 +1,315 @@
+//! Identifier domains and sender rights, read from the configuration: which assigning
+//! authority (CX-4 / HD) is which configured domain, which sender (MSH-3/MSH-4, peer address)
+//! may feed or query which domains, and the default domain of a sender (ITI-8 §3.8.4.1.3: a
+//! PID-3 without assigning authority is filled from the source configuration).
+//!
+//! The INS registers (`1.2.250.1.213.1.4.8/.9`, test `.10/.11`) are not domains of the MPI: an
+//! INS is a trait of an identity, not a source key. They are accepted as pseudo-domains in
+//! query filters (QPD-4, QPD-8) so that a consumer may ask for the INS of a patient.
+
+use std::net::IpAddr;
+
+use vigie_engine::{Actor, DomainId};
+use vigie_hl7::header::MessageHeader;
+use vigie_hl7::types::AssigningAuthority;
+
+use crate::config::{Config, SourceConfig};
+
+/// One configured domain with its full assigning authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    /// Id in the store.
+    pub id: DomainId,
+    /// Namespace, OID and `ISO` as configured (written fully qualified in replies).
+    pub authority: AssigningAuthority,
+}
+
+/// A domain a query filter names: a configured domain or an INS register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A configured domain.
+    Domain(DomainId),
+    /// An INS register (the identity's INS is returned when qualified).
+    Ins,
+}
+
+/// The configured domains.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    domains: Vec<Domain>,
+}
+
+fn same(a: Option<&str>, b: Option<&str>) -> bool {
+    matches!((a, b), (Some(a), Some(b)) if a == b)
+}
+
+impl Directory {
+    /// Reads `[[domains]]`; entries whose id is not a valid identifier are skipped.
+    pub fn from_config(config: &Config) -> Directory {
+        let domains = config
+            .domains
+            .iter()
+            .filter_map(|d| {
+                let id = DomainId::new(&d.id).ok()?;
+                let authority = AssigningAuthority::new(
+                    d.namespace.as_deref().unwrap_or(""),
+                    d.oid.as_deref().unwrap_or(""),
+                    if d.oid.is_some() { "ISO" } else { "" },
+                );
+                Some(Domain { id, authority })
+            })
+            .collect();
+        Directory { domains }
+    }
+
+    /// The configured domain an assigning authority names: by OID when it has one, else by
+    /// namespace; the domain id itself is accepted for either part.
+    pub fn resolve(&self, authority: &AssigningAuthority) -> Option<&Domain> {
+        let uid = authority.universal_id.as_deref();
+        let ns = authority.namespace.as_deref();
+        if uid.is_some() {
+            if let Some(d) = self.domains.iter().find(|d| {
+                same(d.authority.universal_id.as_deref(), uid) || same(Some(d.id.as_str()), uid)
+            }) {
+                return Some(d);
+            }
+        }
+        self.domains.iter().find(|d| {
+            // A namespace names a domain unless both carry OIDs that differ.
+            let oids_conflict = matches!(
+                (d.authority.universal_id.as_deref(), uid),
+                (Some(a), Some(b)) if a != b
+            );
+            !oids_conflict
+                && (same(d.authority.namespace.as_deref(), ns) || same(Some(d.id.as_str()), ns))
+        })
+    }
+
+    /// A query target: a configured domain or an INS register.
+    pub fn target(&self, authority: &AssigningAuthority) -> Option<Target> {
+        if authority.ins_register().is_some() {
+            return Some(Target::Ins);
+        }
+        self.resolve(authority)
+            .map(|d| Target::Domain(d.id.clone()))
+    }
+
+    /// The domain of an id.
+    pub fn get(&self, id: &DomainId) -> Option<&Domain> {
+        self.domains.iter().find(|d| &d.id == id)
+    }
+
+    /// The full authority of a domain id (the id as namespace when not configured).
+    pub fn authority(&self, id: &DomainId) -> AssigningAuthority {
+        self.get(id)
+            .map(|d| d.authority.clone())
+            .unwrap_or_else(|| AssigningAuthority::new(id.as_str(), "", ""))
+    }
+
+    /// Number of configured domains.
+    pub fn len(&self) -> usize {
+        self.domains.len()
+    }
+
+    /// True when no domain is configured.
+    pub fn is_empty(&self) -> bool {
+        self.domains.is_empty()
+    }
+}
+
+/// Who sent a message: MSH-3, MSH-4 and the peer address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    /// MSH-3.
+    pub application: AssigningAuthority,
+    /// MSH-4.
+    pub facility: AssigningAuthority,
+    /// Peer address.
+    pub peer: IpAddr,
+}
+
+fn hd_text(hd: &AssigningAuthority) -> String {
+    hd.namespace
+        .clone()
+        .or_else(|| hd.universal_id.clone())
+        .unwrap_or_default()
+}
+
+impl Sender {
+    /// The sender of a message received from `peer`.
+    pub fn of(header: &MessageHeader, peer: IpAddr) -> Sender {
+        Sender {
+            application: header.sending_application.clone(),
+            facility: header.sending_facility.clone(),
+            peer,
+        }
+    }
+
+    /// The audit actor: `application|facility` (ATNA convention), the peer, channel `mllp`.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            who: format!("{}|{}", hd_text(&self.application), hd_text(&self.facility)),
+            from: self.peer.to_string(),
+            channel: "mllp".to_owned(),
+        }
+    }
+}
+
+fn hd_matches(expected: Option<&str>, hd: &AssigningAuthority) -> bool {
+    match expected {
+        None => true,
+        Some(expected) => {
+            same(hd.namespace.as_deref(), Some(expected))
+                || same(hd.universal_id.as_deref(), Some(expected))
+        }
+    }
+}
+
+fn source_matches(source: &SourceConfig, sender: &Sender) -> bool {
+    let address_ok = match source.address.as_deref() {
+        None => true,
+        Some(address) => address.parse::<IpAddr>().is_ok_and(|a| a == sender.peer),
+    };
+    // TODO(tls): a source bound to a client certificate matches only over MLLP/TLS, which is
+    // not wired yet: such a source never matches a plain TCP connection.
+    address_ok
+        && source.certificate.is_none()
+        && hd_matches(source.application.as_deref(), &sender.application)
+        && hd_matches(source.facility.as_deref(), &sender.facility)
+}
+
+/// What a sender may do, from `[[sources]]`.
+///
+/// With no `[[sources]]` at all the listener is **open**: every sender may feed and query
+/// every configured domain (a development setting; a warning is logged at start-up).
+#[derive(Debug, Clone)]
+pub struct Rights<'c> {
+    open: bool,
+    matched: Vec<&'c SourceConfig>,
+}
+
+impl<'c> Rights<'c> {
+    /// The rights of a sender.
+    pub fn of(config: &'c Config, sender: &Sender) -> Rights<'c> {
+        Rights {
+            open: config.sources.is_empty(),
+            matched: config
+                .sources
+                .iter()
+                .filter(|s| source_matches(s, sender))
+                .collect(),
+        }
+    }
+
+    /// True when the sender matches a configured source (or the listener is open).
+    pub fn known(&self) -> bool {
+        self.open || !self.matched.is_empty()
+    }
+
+    /// May the sender feed this domain?
+    pub fn may_feed(&self, domain: &DomainId) -> bool {
+        self.open
+            || self
+                .matched
+                .iter()
+                .any(|s| s.feeds.iter().any(|f| f == domain.as_str()))
+    }
+
+    /// May the sender query (and receive identifiers of) this domain?
+    pub fn may_query(&self, domain: &DomainId) -> bool {
+        self.open
+            || self
+                .matched
+                .iter()
+                .any(|s| s.queries.is_empty() || s.queries.iter().any(|q| q == domain.as_str()))
+    }
+
+    /// The domain that fills a missing assigning authority: the first domain the sender
+    /// feeds; on an open listener with a single configured domain, that one.
+    pub fn default_domain(&self, directory: &Directory) -> Option<DomainId> {
+        if let Some(first) = self
+            .matched
+            .iter()
+            .flat_map(|s| s.feeds.iter())
+            .find_map(|f| DomainId::new(f).ok())
+        {
+            return Some(first);
+        }
+        if self.open && directory.len() == 1 {
+            return directory.domains.first().map(|d| d.id.clone());
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::config::DomainConfig;
+
+    fn config() -> Config {
+        Config {
+            domains: vec![
+                DomainConfig {
+                    id: "HIMSS2005".into(),
+                    namespace: Some("HIMSS2005".into()),
+                    oid: Some("1.3.6.1.4.1.21367.2005.1.1".into()),
+                    system: None,
+                },
+                DomainConfig {
+                    id: "domain2".into(),
+                    namespace: Some("domain2".into()),
+                    oid: None,
+                    system: None,
+                },
+            ],
+            sources: vec![SourceConfig {
+                application: Some("APP".into()),
+                facility: None,
+                address: Some("127.0.0.1".into()),
+                certificate: None,
+                feeds: vec!["domain2".into()],
+                queries: vec![],
+            }],
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn authorities_resolve_by_oid_namespace_or_both() {
+        let dir = Directory::from_config(&config());
+        let by_oid = AssigningAuthority::new("", "1.3.6.1.4.1.21367.2005.1.1", "ISO");
+        let by_ns = AssigningAuthority::new("HIMSS2005", "", "");
+        let conflicting = AssigningAuthority::new("HIMSS2005", "9.9.9", "ISO");
+        assert_eq!(dir.resolve(&by_oid).unwrap().id.as_str(), "HIMSS2005");
+        assert_eq!(dir.resolve(&by_ns).unwrap().id.as_str(), "HIMSS2005");
+        assert!(dir.resolve(&conflicting).is_none());
+        assert_eq!(
+            dir.target(&AssigningAuthority::new("", "1.2.250.1.213.1.4.8", "ISO")),
+            Some(Target::Ins)
+        );
+    }
+
+    #[test]
+    fn rights_follow_application_and_address() {
+        let config = config();
+        let sender = Sender {
+            application: AssigningAuthority::new("APP", "", ""),
+            facility: AssigningAuthority::default(),
+            peer: "127.0.0.1".parse().unwrap(),
+        };
+        let rights = Rights::of(&config, &sender);
+        assert!(rights.may_feed(&DomainId::new("domain2").unwrap()));
+        assert!(!rights.may_feed(&DomainId::new("HIMSS2005").unwrap()));
+        assert_eq!(
+            rights.default_domain(&Directory::from_config(&config)),
+            Some(DomainId::new("domain2").unwrap())
+        );
+        let elsewhere = Sender {
+            peer: "10.0.0.1".parse().unwrap(),
+            ..sender
+        };
+        assert!(!Rights::of(&config, &elsewhere).known());
+    }
+}
