@@ -12,6 +12,7 @@ use vigie_server::auth::Authenticator;
 use vigie_server::config::Config;
 use vigie_server::domains::DomainRegistry;
 use vigie_server::metrics::Metrics;
+use vigie_server::mllp::{self, MllpState};
 use vigie_server::{AppState, demo, http, logging, tls};
 
 const USAGE: &str = "usage: vigie-server [--config FILE]";
@@ -128,22 +129,54 @@ async fn run(config: Config) -> anyhow::Result<()> {
         None => None,
     };
     let http_addr = config.server.http_addr;
+    let mllp_addr = config.server.mllp_addr;
     let grace = Duration::from_secs(config.server.shutdown_grace_secs);
+    let mllp_state = MllpState::new(engine.clone(), Arc::new(config.clone()));
     let state = AppState::new(engine, config, domains, auth, Metrics::install());
     let listener =
         std::net::TcpListener::bind(http_addr).with_context(|| format!("binding {http_addr}"))?;
+    let mllp_listener = tokio::net::TcpListener::bind(mllp_addr)
+        .await
+        .with_context(|| format!("binding {mllp_addr}"))?;
     tracing::info!(addr = %http_addr, tls = tls_config.is_some(), "http listening");
-    // TODO(lead): start the MLLP listener here once `vigie_server::mllp::serve` is merged, e.g.
-    // tokio::spawn(vigie_server::mllp::serve(mllp_state, shutdown_signal()));
+    tracing::info!(addr = %mllp_addr, "mllp listening");
+
+    // One shutdown signal (SIGTERM / ctrl-c) fans out to the HTTP server, the MLLP listener and
+    // the ITI-10 notifier; each finishes its in-flight work.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        while !*rx.borrow() {
+            if rx.changed().await.is_err() {
+                break;
+            }
+        }
+    };
+    let mllp = tokio::spawn(mllp::serve(
+        mllp_listener,
+        mllp_state.clone(),
+        stopped(stop_rx.clone()),
+    ));
+    let notifier = tokio::spawn(mllp::notifier::run(mllp_state, stopped(stop_rx.clone())));
     http::serve(
         listener,
         http::router(state),
         tls_config,
-        shutdown_signal(),
+        stopped(stop_rx),
         grace,
     )
     .await
     .context("serving http")?;
+    match mllp.await {
+        Ok(result) => result.context("serving mllp")?,
+        Err(error) => tracing::error!(%error, "mllp listener task failed"),
+    }
+    if let Err(error) = notifier.await {
+        tracing::error!(%error, "notifier task failed");
+    }
     tracing::info!("stopped");
     Ok(())
 }
