@@ -177,17 +177,11 @@ pub struct JwtIssuerConfig {
 }
 
 /// Audit-trail settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditSection {
     /// Days of audit records kept (0: forever).
     pub retention_days: u32,
-}
-
-impl Default for AuditSection {
-    fn default() -> Self {
-        AuditSection { retention_days: 0 }
-    }
 }
 
 /// MLLP options beyond `server.mllp_*` (`docs/mllp.md`).
