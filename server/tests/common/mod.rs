@@ -146,8 +146,13 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Over the real engine in a temp dir.
+    /// Over the real engine in a temp dir (`VIGIE_MLLP_TEST_BACKEND=memory`: over the
+    /// in-memory stand-in, to exercise the MLLP layer without the engine; snapshots then
+    /// differ where scores show).
     pub async fn start(config: Config) -> TestServer {
+        if std::env::var("VIGIE_MLLP_TEST_BACKEND").as_deref() == Ok("memory") {
+            return TestServer::with_backend(config, Arc::new(memory::MemoryMpi::default())).await;
+        }
         let dir = tempfile::tempdir().unwrap();
         let engine = open_engine(dir.path());
         let state = MllpState::new(engine, Arc::new(config));
