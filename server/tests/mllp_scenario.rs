@@ -154,9 +154,18 @@ async fn two_hospitals_merge_search_and_ins_change() {
          MRG|{INS_1}^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.8&ISO^INS\r"
     );
     ok(&mut a, &a47).await;
-    let xref = b.send(pix("HOSP_B", "Q5", "B2002^^^CH-B").as_bytes()).await;
-    let ids = field(&xref, "PID", 3);
-    assert!(ids.contains("A1001"), "{ids}");
+    // The new INS now leads to A1001; the old one no longer does (only B2002, whose own
+    // hospital has not sent the change, still holds it).
+    let old_ins_query = pix(
+        "HOSP_B",
+        "Q5",
+        &format!("{INS_1}^^^&1.2.250.1.213.1.4.8&ISO^INS"),
+    );
+    let by_old_ins = b.send(old_ins_query.as_bytes()).await;
+    assert!(
+        !field(&by_old_ins, "PID", 3).contains("A1001"),
+        "{by_old_ins}"
+    );
     let ins_query = pix(
         "HOSP_B",
         "Q6",
