@@ -378,3 +378,31 @@ async fn the_notifier_sends_a31_to_a_consumer_and_acknowledges_the_outbox() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn the_load_generator_reports_json() {
+    let (server, _) = server(conformance_config()).await;
+    for (mode, prefill) in [("feed", "0"), ("pix", "20"), ("pdq", "20")] {
+        let addr = server.addr.to_string();
+        let output = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_vigie-mllp-load"))
+                .args(["--addr", &addr, "--mode", mode])
+                .args(["--connections", "4", "--count", "40", "--seconds", "60"])
+                .args(["--prefill", prefill])
+                .output()
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report["messages"], 40, "{report}");
+        assert_eq!(report["not_aa"], 0, "{mode}: {report}");
+        assert!(report["p99_ms"].as_f64().unwrap() >= report["p50_ms"].as_f64().unwrap());
+    }
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_vigie-mllp-load"))
+        .args(["--addr", "10.0.0.1:2575"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+}

@@ -27,7 +27,7 @@ fn admit(sender: &str, control: &str, id: &str, domain: &str, family: &str) -> S
         "MSH|^~\\&|{sender}|FAC|VIGIE|VIGIE|20240101120000||ADT^A28^ADT_A05|{control}|P|2.5^FRA^2.11\r\
          EVN||20240101120000\r\
          PID|||{id}^^^{domain}^PI~{INS_1}^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.8&ISO^INS||\
-         {family}^PIERRE^PIERRE JEAN^^M.^^L||19780514|M|||^^^^^FRA^BDL^^99330|||||||||||||||||VALI\r\
+         {family}^PIERRE^PIERRE JEAN^^M.^^L||19780514|M|||^^^^^FRA^BDL^^99330|||||||||||||||||||||VALI\r\
          PV1||N\r"
     )
 }
@@ -150,13 +150,22 @@ async fn two_hospitals_merge_search_and_ins_change() {
         "MSH|^~\\&|HOSP_A|FAC|VIGIE|VIGIE|2024||ADT^A47^ADT_A30|A2|P|2.5^FRA^2.11\r\
          EVN||2024\r\
          PID|||A1001^^^CHU-A^PI~{INS_2}^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.8&ISO^INS||\
-         MARTIN^PIERRE^PIERRE JEAN^^M.^^L||19780514|F|||^^^^^FRA^BDL^^99330|||||||||||||||||VALI\r\
+         MARTIN^PIERRE^PIERRE JEAN^^M.^^L||19780514|F|||^^^^^FRA^BDL^^99330|||||||||||||||||||||VALI\r\
          MRG|{INS_1}^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.8&ISO^INS\r"
     );
     ok(&mut a, &a47).await;
-    let xref = b.send(pix("HOSP_B", "Q5", "B2002^^^CH-B").as_bytes()).await;
-    let ids = field(&xref, "PID", 3);
-    assert!(ids.contains("A1001"), "{ids}");
+    // The new INS now leads to A1001; the old one no longer does (only B2002, whose own
+    // hospital has not sent the change, still holds it).
+    let old_ins_query = pix(
+        "HOSP_B",
+        "Q5",
+        &format!("{INS_1}^^^&1.2.250.1.213.1.4.8&ISO^INS"),
+    );
+    let by_old_ins = b.send(old_ins_query.as_bytes()).await;
+    assert!(
+        !field(&by_old_ins, "PID", 3).contains("A1001"),
+        "{by_old_ins}"
+    );
     let ins_query = pix(
         "HOSP_B",
         "Q6",

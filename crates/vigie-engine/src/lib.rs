@@ -1,4 +1,4 @@
-//! INTERFACE STUB — the MPI use cases the server and the CLI call (`vigie-engine`).
+//! The MPI use cases the server and the CLI call (`vigie-engine`).
 //!
 //! One [`Engine`] per data directory, shared by reference (`Arc<Engine>`; all methods take
 //! `&self` and are blocking: async callers use `spawn_blocking`). Every mutation commits in ONE
@@ -10,20 +10,27 @@
 //! Each source identity belongs to exactly one enterprise identity ([`EnterpriseId`]) at any time.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+mod admin;
+mod convert;
+mod ops;
+mod query;
+mod terms;
+
+pub use ops::{FLAG_DOUBLON, FLAG_INS_COLLISION, FLAG_LINK_REFUSED, FLAG_UPDATE_CONFLICT};
+pub use query::{DEFAULT_LIMIT, MAX_QUERY_CANDIDATES};
 
 pub use vigie_core::ids::{DomainId, EnterpriseId, LocalId, RecordId};
 use vigie_core::ins::Ins;
 use vigie_core::matching::model::{Decision, Explanation, Model};
 use vigie_core::record::IdentityRecord;
+use vigie_store::{Store, StoreOptions};
+
+use convert::{actor_of, actor_row, explanation_of};
 
 /// A source identity's key: the domain (assigning authority) and the local id in it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SourceKey {
-    /// Assigning authority.
-    pub domain: DomainId,
-    /// Local id (IPP) within the domain.
-    pub local_id: LocalId,
-}
+pub use vigie_store::SourceKey;
 
 /// Durability of acknowledged writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -356,22 +363,98 @@ pub struct Stats {
     pub pending_notifications: u64,
 }
 
-/// The MPI.
+/// Default [`EngineConfig::candidate_limit`].
+pub const DEFAULT_CANDIDATE_LIMIT: usize = 100;
+
+impl EngineConfig {
+    /// A configuration with the defaults: stored (or default) model, fsync on every write,
+    /// [`DEFAULT_CANDIDATE_LIMIT`] candidates.
+    pub fn new(data_dir: impl Into<PathBuf>) -> EngineConfig {
+        EngineConfig {
+            data_dir: data_dir.into(),
+            model: None,
+            sync: SyncPolicy::Always,
+            candidate_limit: DEFAULT_CANDIDATE_LIMIT,
+        }
+    }
+}
+
+/// The MPI: a store of record, its candidate index and the matching model.
+///
+/// # Concurrency
+/// All methods take `&self`. Every mutation (register, link, merge…) runs inside one store
+/// write transaction: one writer lock around "read candidates → decide → write batch", so two
+/// concurrent registrations of one new person are decided one after the other and the second
+/// links to the first (the index overlay makes a write searchable as soon as it is committed to
+/// RocksDB). Reads (search, PIX, views) run outside the lock. The WAL fsync is done after the
+/// lock is released and shared by concurrent writers (group commit); a call returns only after
+/// its own write is durable under [`SyncPolicy::Always`].
 pub struct Engine {
-    _private: (),
+    store: Store,
+    model: Model,
+    candidate_limit: usize,
+}
+
+fn model_json(model: &Model) -> Result<String, EngineError> {
+    serde_json::to_string(&vigie_batch::model_file::ModelFile::from_model(model, None))
+        .map_err(|e| EngineError::Internal(format!("model encoding: {e}")))
 }
 
 impl Engine {
     /// Opens (or creates) the store in `config.data_dir`; rebuilds the index when missing or
     /// corrupt; replays the index outbox.
     pub fn open(config: EngineConfig) -> Result<Engine, EngineError> {
-        let _ = config;
-        unimplemented!("interface stub")
+        let options = StoreOptions {
+            dir: config.data_dir.clone(),
+            sync: config.sync == SyncPolicy::Always,
+            terms: Arc::new(terms::record_terms),
+            background_commit: true,
+        };
+        let (store, _report) = Store::open(options)?;
+        let model = match config.model {
+            Some(model) => {
+                let json = model_json(&model)?;
+                if store.model_json()?.as_deref() != Some(json.as_str()) {
+                    store.set_model_json(&json)?;
+                }
+                model
+            }
+            None => match store.model_json()? {
+                Some(json) => {
+                    let file: vigie_batch::model_file::ModelFile = serde_json::from_str(&json)
+                        .map_err(|_| EngineError::Internal("stored model is unreadable".into()))?;
+                    file.to_model()
+                        .map_err(|e| EngineError::Internal(format!("stored model: {e}")))?
+                }
+                None => Model::new(vigie_core::matching::model::default_parts())
+                    .map_err(|e| EngineError::Internal(format!("default model: {e}")))?,
+            },
+        };
+        Ok(Engine {
+            store,
+            model,
+            candidate_limit: if config.candidate_limit == 0 {
+                DEFAULT_CANDIDATE_LIMIT
+            } else {
+                config.candidate_limit
+            },
+        })
     }
+
+    pub(crate) fn candidate_limit(&self) -> usize {
+        self.candidate_limit
+    }
+
+    /// The model in use.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
     /// The model version in use.
     pub fn model_version(&self) -> String {
-        unimplemented!("interface stub")
+        self.model.version().to_owned()
     }
+
     /// Registers or updates a source identity (A01/A04/A05/A08/A28/A31, FHIR PUT). The record's
     /// `source`/`local_id` must be set. Candidates from the index are scored with the model and the
     /// French rules: auto-link, review, or a new enterprise identity.
@@ -380,29 +463,51 @@ impl Engine {
         record: IdentityRecord,
         actor: &Actor,
     ) -> Result<RegisterOutcome, EngineError> {
-        let _ = (record, actor);
-        unimplemented!("interface stub")
+        self.mutate(actor, "register", |engine, txn, actor, subjects| {
+            engine.register_in(txn, record, actor, subjects)
+        })
     }
+
     /// Deactivates a source identity (FHIR DELETE). NotFound when unknown.
     pub fn remove(&self, key: &SourceKey, actor: &Actor) -> Result<(), EngineError> {
-        let _ = (key, actor);
-        unimplemented!("interface stub")
+        self.mutate(actor, "remove", |engine, txn, actor, subjects| {
+            engine.remove_in(txn, key, actor, subjects)
+        })
     }
-    /// A source identity, or `None`.
+
+    /// A source identity, or `None` (removed or unknown; a key merged away is returned with
+    /// its `merged_into`).
     pub fn source(&self, key: &SourceKey) -> Result<Option<SourceView>, EngineError> {
-        let _ = key;
-        unimplemented!("interface stub")
+        Ok(self
+            .store
+            .source(key)?
+            .filter(|r| r.active || r.merged_into.is_some())
+            .map(|r| SourceView {
+                key: key.clone(),
+                enterprise: r.enterprise,
+                record: r.record,
+                merged_into: r.merged_into,
+            }))
     }
-    /// An enterprise identity, or `None`.
+
+    /// An enterprise identity, or `None` (unknown or retired).
     pub fn enterprise(&self, id: &EnterpriseId) -> Result<Option<EnterpriseView>, EngineError> {
-        let _ = id;
-        unimplemented!("interface stub")
+        Ok(self
+            .store
+            .enterprise(id)?
+            .filter(vigie_store::EnterpriseRow::is_active)
+            .map(|r| EnterpriseView {
+                id: id.clone(),
+                golden: r.golden,
+                members: r.members,
+            }))
     }
+
     /// Demographic search (PDQ, PDQm), best first. Read-only (the caller audits the access).
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, EngineError> {
-        let _ = query;
-        unimplemented!("interface stub")
+        self.search_impl(query)
     }
+
     /// Scores a full identity against the MPI ($match), best first, at most `limit` hits, with
     /// the model's probability and band.
     pub fn match_identity(
@@ -410,9 +515,9 @@ impl Engine {
         probe: &IdentityRecord,
         limit: usize,
     ) -> Result<Vec<SearchHit>, EngineError> {
-        let _ = (probe, limit);
-        unimplemented!("interface stub")
+        self.match_impl(probe, limit)
     }
+
     /// PIX: the keys of the key's enterprise identity in `target_domains` (all when empty).
     /// NotFound when the key is unknown. A key merged away (A40) is unknown.
     pub fn cross_reference(
@@ -420,9 +525,33 @@ impl Engine {
         key: &SourceKey,
         target_domains: &[DomainId],
     ) -> Result<CrossReference, EngineError> {
-        let _ = (key, target_domains);
-        unimplemented!("interface stub")
+        let row = self
+            .store
+            .source(key)?
+            .filter(|r| r.active)
+            .ok_or_else(|| EngineError::NotFound("source identity".into()))?;
+        let ent = self.store.enterprise(&row.enterprise)?.ok_or_else(|| {
+            EngineError::Internal(format!("enterprise {} is missing", row.enterprise))
+        })?;
+        let keys = ent
+            .members
+            .iter()
+            .filter(|k| *k != key)
+            .filter(|k| target_domains.is_empty() || target_domains.contains(&k.domain))
+            .cloned()
+            .collect();
+        let ins = ent
+            .golden
+            .ins
+            .clone()
+            .filter(|_| ent.golden.state.ins_usable());
+        Ok(CrossReference {
+            enterprise: row.enterprise,
+            keys,
+            ins,
+        })
     }
+
     /// Manually links two source identities (their enterprise identities are joined).
     pub fn link(
         &self,
@@ -430,16 +559,20 @@ impl Engine {
         b: &SourceKey,
         actor: &Actor,
     ) -> Result<EnterpriseId, EngineError> {
-        let _ = (a, b, actor);
-        unimplemented!("interface stub")
+        self.mutate(actor, "link", |engine, txn, actor, subjects| {
+            engine.link_in(txn, a, b, actor, subjects)
+        })
     }
+
     /// Manually unlinks a source identity from its enterprise identity: it gets a new one, and
     /// the pairs it formed with the former members are remembered as separate (never auto-linked
     /// again).
     pub fn unlink(&self, key: &SourceKey, actor: &Actor) -> Result<EnterpriseId, EngineError> {
-        let _ = (key, actor);
-        unimplemented!("interface stub")
+        self.mutate(actor, "unlink", |engine, txn, actor, subjects| {
+            engine.unlink_in(txn, key, actor, subjects)
+        })
     }
+
     /// A40 merge within one domain: `merged` is retired into `surviving`. When `surviving` is
     /// unknown, the merged identity is renamed (change of id). Returns the merge id for unmerge.
     pub fn merge(
@@ -448,14 +581,19 @@ impl Engine {
         merged: &SourceKey,
         actor: &Actor,
     ) -> Result<MergeId, EngineError> {
-        let _ = (surviving, merged, actor);
-        unimplemented!("interface stub")
+        self.mutate(actor, "merge", |engine, txn, actor, subjects| {
+            engine.merge_in(txn, surviving, merged, actor, subjects)
+        })
     }
+
     /// Undoes a merge, restoring exactly the state before it (records, links, enterprise ids).
+    /// Conflict when the identities it touched changed since.
     pub fn unmerge(&self, merge: MergeId, actor: &Actor) -> Result<(), EngineError> {
-        let _ = (merge, actor);
-        unimplemented!("interface stub")
+        self.mutate(actor, "unmerge", |engine, txn, actor, subjects| {
+            engine.unmerge_in(txn, merge, actor, subjects)
+        })
     }
+
     /// A47: changes a local id. Conflict when `new` is owned by another patient.
     pub fn change_local_id(
         &self,
@@ -463,14 +601,27 @@ impl Engine {
         new: &SourceKey,
         actor: &Actor,
     ) -> Result<(), EngineError> {
-        let _ = (old, new, actor);
-        unimplemented!("interface stub")
+        self.mutate(actor, "change-id", |engine, txn, actor, subjects| {
+            engine.change_local_id_in(txn, old, new, actor, subjects)
+        })
     }
+
     /// Open review items, oldest first.
     pub fn review_list(&self, limit: usize) -> Result<Vec<ReviewItem>, EngineError> {
-        let _ = limit;
-        unimplemented!("interface stub")
+        Ok(self
+            .store
+            .open_reviews(limit)?
+            .into_iter()
+            .map(|(id, r)| ReviewItem {
+                id: ReviewId(id),
+                decision: DecisionId(r.decision),
+                pair: r.pair,
+                probability: r.probability,
+                reason: r.reason,
+            })
+            .collect())
     }
+
     /// Resolves a review item.
     pub fn review_resolve(
         &self,
@@ -478,72 +629,188 @@ impl Engine {
         resolution: Resolution,
         actor: &Actor,
     ) -> Result<(), EngineError> {
-        let _ = (id, resolution, actor);
-        unimplemented!("interface stub")
+        self.mutate(actor, "review-resolve", |engine, txn, actor, subjects| {
+            engine.review_resolve_in(txn, id, resolution, actor, subjects)
+        })
     }
+
     /// History of an enterprise identity, oldest first (including events of identities merged
     /// into it).
     pub fn history(&self, id: &EnterpriseId) -> Result<Vec<HistoryEvent>, EngineError> {
-        let _ = id;
-        unimplemented!("interface stub")
+        let mut ids = vec![id.clone()];
+        let mut i = 0;
+        while let Some(current) = ids.get(i).cloned() {
+            i += 1;
+            if let Some(row) = self.store.enterprise(&current)? {
+                for absorbed in row.absorbed {
+                    if !ids.contains(&absorbed) {
+                        ids.push(absorbed);
+                    }
+                }
+            }
+        }
+        let mut rows = Vec::new();
+        for e in &ids {
+            rows.extend(self.store.history(e)?);
+        }
+        rows.sort_by_key(|r| r.seq);
+        rows.dedup_by_key(|r| r.seq);
+        Ok(rows
+            .into_iter()
+            .map(|r| HistoryEvent {
+                seq: r.seq,
+                at_ms: r.at_ms,
+                kind: r.kind,
+                keys: r.keys,
+                decision: r.decision.map(DecisionId),
+                actor: actor_of(&r.actor),
+            })
+            .collect())
     }
+
     /// A stored decision with its explanation.
     pub fn explain(&self, id: DecisionId) -> Result<Option<StoredDecision>, EngineError> {
-        let _ = id;
-        unimplemented!("interface stub")
+        let Some(row) = self.store.decision(id.0)? else {
+            return Ok(None);
+        };
+        Ok(Some(StoredDecision {
+            id,
+            pair: row.pair,
+            model_version: row.model_version,
+            blocking_rule: row.blocking_rule,
+            decision: convert::decision_from_name(&row.decision)?,
+            explanation: explanation_of(&row.explanation)?,
+            at_ms: row.at_ms,
+        }))
     }
+
     /// Records a non-mutating access (query, read, denial) in the audit trail.
     pub fn record_access(&self, access: AccessRecord) -> Result<(), EngineError> {
-        let _ = access;
-        unimplemented!("interface stub")
+        let mut txn = self.store.begin();
+        txn.add_audit(
+            &actor_row(&access.actor),
+            &access.action,
+            &access.outcome,
+            access.patients.iter().map(ToString::to_string).collect(),
+        )?;
+        txn.commit()?;
+        Ok(())
     }
+
     /// Audit records with `seq >= from`, at most `limit`.
     pub fn audit_records(&self, from: u64, limit: usize) -> Result<Vec<AuditRecord>, EngineError> {
-        let _ = (from, limit);
-        unimplemented!("interface stub")
+        Ok(self
+            .store
+            .audit_rows(from, limit)?
+            .into_iter()
+            .map(|r| AuditRecord {
+                seq: r.seq,
+                at_ms: r.at_ms,
+                actor: actor_of(&r.actor),
+                action: r.action,
+                outcome: r.outcome,
+                subjects: r.subjects,
+                hash: r.hash,
+            })
+            .collect())
     }
+
     /// Verifies the audit hash chain; `Err(seq)` inside `Ok` at the first broken record.
     pub fn verify_audit_chain(&self) -> Result<Result<u64, u64>, EngineError> {
-        unimplemented!("interface stub")
+        Ok(self.store.verify_audit_chain()?)
     }
+
     /// Notifications with `seq > after`, at most `limit` (ITI-10 outbox).
     pub fn notifications(
         &self,
         after: u64,
         limit: usize,
     ) -> Result<Vec<Notification>, EngineError> {
-        let _ = (after, limit);
-        unimplemented!("interface stub")
+        Ok(self
+            .store
+            .notifications(after, limit)?
+            .into_iter()
+            .map(|n| Notification {
+                seq: n.seq,
+                enterprise: n.enterprise,
+                keys: n.keys,
+            })
+            .collect())
     }
+
     /// Acknowledges (deletes) notifications up to `seq` included.
     pub fn ack_notifications(&self, up_to: u64) -> Result<(), EngineError> {
-        let _ = up_to;
-        unimplemented!("interface stub")
+        let mut txn = self.store.begin();
+        txn.ack_notifications(up_to)?;
+        txn.commit()?;
+        Ok(())
     }
+
     /// Bulk load: dedupes the records with the batch engine and writes store and index in bulk.
+    /// Into an empty store only; into a non-empty one, the records are registered one by one.
     pub fn import(
         &self,
         records: Vec<IdentityRecord>,
         actor: &Actor,
     ) -> Result<Stats, EngineError> {
-        let _ = (records, actor);
-        unimplemented!("interface stub")
+        self.import_impl(records, actor)
     }
+
     /// Store ↔ index ↔ links consistency.
     pub fn verify(&self) -> Result<VerifyReport, EngineError> {
-        unimplemented!("interface stub")
+        self.verify_impl()
     }
+
     /// Rebuilds the candidate index from the store.
     pub fn rebuild_index(&self) -> Result<(), EngineError> {
-        unimplemented!("interface stub")
+        self.store.rebuild_index()?;
+        Ok(())
     }
+
     /// Counts.
     pub fn stats(&self) -> Result<Stats, EngineError> {
-        unimplemented!("interface stub")
+        let c = self.store.counters();
+        Ok(Stats {
+            sources: c.sources_active,
+            enterprises: c.enterprises_active,
+            open_reviews: c.open_reviews,
+            pending_notifications: c.pending_notifications,
+        })
     }
+
     /// All active source identities with their enterprise id (export), in key order.
     pub fn export(&self, visit: &mut dyn FnMut(&SourceView)) -> Result<u64, EngineError> {
-        let _ = visit;
-        unimplemented!("interface stub")
+        let mut n = 0u64;
+        self.store.for_each_source(&mut |key, row| {
+            if row.active {
+                n += 1;
+                visit(&SourceView {
+                    key,
+                    enterprise: row.enterprise,
+                    record: row.record,
+                    merged_into: None,
+                });
+            }
+            Ok(true)
+        })?;
+        Ok(n)
     }
+
+    /// Commits pending index writes now (they are committed every few hundred milliseconds
+    /// anyway; searches see them before).
+    pub fn flush_index(&self) -> Result<(), EngineError> {
+        self.store.flush_index()?;
+        Ok(())
+    }
+
+    /// The underlying store (tools, tests).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Engine>();
 }

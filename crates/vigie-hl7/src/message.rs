@@ -169,7 +169,7 @@ pub enum Request {
     /// ITI-8 / ITI-30 feed.
     Feed(Box<Feed>),
     /// ITI-9 PIX query.
-    PixQuery(PixQuery),
+    PixQuery(Box<PixQuery>),
     /// ITI-21 PDQ query (first or follow-up with DSC).
     PdqQuery(Box<PdqQuery>),
     /// ITI-21 query cancel.
@@ -289,7 +289,7 @@ fn dispatch(
         "QBP" => match trigger {
             "Q23" => {
                 version(&[Transaction::Iti9])?;
-                PixQuery::read(message).map(Request::PixQuery)
+                PixQuery::read(message).map(|q| Request::PixQuery(Box::new(q)))
             }
             "Q22" => {
                 version(&[Transaction::Iti21])?;

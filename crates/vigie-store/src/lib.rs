@@ -1,4 +1,807 @@
 //! Vigie's embedded store of record (RocksDB column families) and its candidate index (tantivy).
+//!
+//! # Semantics
+//!
+//! * **RocksDB is the system of record.** Column families: `sources` (by domain + local id),
+//!   `enterprises` (with their sorted member lists: the membership), `decisions`, `reviews`,
+//!   `merges` (with before/after images for unmerge), `separations` (pairs never to auto-link),
+//!   `history` (enterprise id + seq), `audit` (seq, SHA-256 hash-chained, append-only),
+//!   `index_outbox`, `notifications`, `meta` (format version, counters, model).
+//! * **One atomic `WriteBatch` per mutation**: a [`WriteTxn`] collects the row changes, their
+//!   history events, audit records, index-outbox and notification entries and the counters, and
+//!   [`WriteTxn::commit`] writes them in one batch. Transactions are serialised by one writer
+//!   lock (reads inside a transaction see the latest committed state plus its own writes).
+//!   Durability: with `sync`, the WAL is fsynced after the batch is written and the lock is
+//!   released, so concurrent writers share fsyncs (group commit); a transaction is acknowledged
+//!   only after its own fsync, and the WAL being a prefix, everything before it is durable too.
+//! * **tantivy is derived**: every source change leaves an index-outbox entry (seq → key) in
+//!   the same batch. After the batch, the store applies the change to the index writer and to
+//!   a fresh-writes overlay; commits are batched and carry the last applied outbox seq in their
+//!   payload, after which applied outbox entries are deleted. At open, entries newer than the
+//!   payload are replayed; a missing, unreadable or other-schema index is rebuilt from the rows.
+//!   The store never scores: index terms are computed by the caller's [`TermsFn`].
+//! * Values are encoded with a version byte (see `codec`); an unknown version or an unreadable
+//!   value is [`StoreError::DataCorruption`]. Errors carry ids and counts, never patient values.
 
+pub mod codec;
+mod index;
+pub mod rows;
+mod txn;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use parking_lot::Mutex;
+use rocksdb::{
+    BlockBasedOptions, ColumnFamilyDescriptor, DB, DBRecoveryMode, Direction, IteratorMode,
+    Options, WriteBatch, WriteOptions,
+};
+use vigie_core::ids::{DomainId, EnterpriseId, LocalId};
+use vigie_core::record::IdentityRecord;
+
+pub use index::{COMMIT_DOCS, COMMIT_INTERVAL, INDEX_SCHEMA, IndexHit};
 pub use rocksdb;
+pub use rows::*;
 pub use tantivy;
+pub use txn::{BulkWriter, CommitInfo, WriteTxn, now_ms};
+
+use codec::{decode, encode, seq_key, seq_of};
+use index::CandidateIndex;
+
+/// On-disk format version of the store (`meta/format`).
+pub const STORE_FORMAT: u32 = 1;
+
+/// A source identity's key: the domain (assigning authority) and the local id in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceKey {
+    /// Assigning authority.
+    pub domain: DomainId,
+    /// Local id (IPP) within the domain.
+    pub local_id: LocalId,
+}
+
+impl SourceKey {
+    /// The row key: domain, NUL, local id (identifiers hold no control character, so the byte
+    /// order is the (domain, local id) order).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out =
+            Vec::with_capacity(self.domain.as_str().len() + self.local_id.as_str().len() + 1);
+        out.extend_from_slice(self.domain.as_str().as_bytes());
+        out.push(0);
+        out.extend_from_slice(self.local_id.as_str().as_bytes());
+        out
+    }
+
+    /// The key of a row key written by [`SourceKey::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Option<SourceKey> {
+        let at = bytes.iter().position(|&b| b == 0)?;
+        let domain = std::str::from_utf8(bytes.get(..at)?).ok()?;
+        let local = std::str::from_utf8(bytes.get(at + 1..)?).ok()?;
+        Some(SourceKey {
+            domain: DomainId::new(domain).ok()?,
+            local_id: LocalId::new(local).ok()?,
+        })
+    }
+}
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// RocksDB failed (I/O, lock, options).
+    #[error("storage: {0}")]
+    Storage(String),
+    /// The index failed.
+    #[error("index: {0}")]
+    Index(String),
+    /// File-system error.
+    #[error("io: {0}")]
+    Io(String),
+    /// A stored value cannot be read (unknown format version, bad encoding, broken invariant).
+    #[error("data corruption: {0}")]
+    DataCorruption(String),
+    /// A bug (encoding failure, missing column family).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<rocksdb::Error> for StoreError {
+    fn from(e: rocksdb::Error) -> Self {
+        StoreError::Storage(e.into_string())
+    }
+}
+
+/// Column families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cf {
+    /// Source identities.
+    Sources,
+    /// Enterprise identities and their membership.
+    Enterprises,
+    /// Decisions.
+    Decisions,
+    /// Review items.
+    Reviews,
+    /// Merges with before/after images.
+    Merges,
+    /// Separated pairs.
+    Separations,
+    /// History events.
+    History,
+    /// Audit trail.
+    Audit,
+    /// Index outbox.
+    IndexOutbox,
+    /// Notification outbox.
+    Notifications,
+    /// Format version, counters, model.
+    Meta,
+}
+
+impl Cf {
+    /// Every column family.
+    pub const ALL: [Cf; 11] = [
+        Cf::Sources,
+        Cf::Enterprises,
+        Cf::Decisions,
+        Cf::Reviews,
+        Cf::Merges,
+        Cf::Separations,
+        Cf::History,
+        Cf::Audit,
+        Cf::IndexOutbox,
+        Cf::Notifications,
+        Cf::Meta,
+    ];
+
+    /// RocksDB name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cf::Sources => "sources",
+            Cf::Enterprises => "enterprises",
+            Cf::Decisions => "decisions",
+            Cf::Reviews => "reviews",
+            Cf::Merges => "merges",
+            Cf::Separations => "separations",
+            Cf::History => "history",
+            Cf::Audit => "audit",
+            Cf::IndexOutbox => "index_outbox",
+            Cf::Notifications => "notifications",
+            Cf::Meta => "meta",
+        }
+    }
+}
+
+/// Computes the index terms of a record (normalised names, phonetic keys, blocking keys…).
+pub type TermsFn = dyn Fn(&IdentityRecord) -> Vec<String> + Send + Sync;
+
+/// How a store is opened.
+#[derive(Clone)]
+pub struct StoreOptions {
+    /// Directory (RocksDB in `db/`, tantivy in `index/`).
+    pub dir: PathBuf,
+    /// fsync the WAL before a commit returns.
+    pub sync: bool,
+    /// Index terms of a record.
+    pub terms: Arc<TermsFn>,
+    /// Commit the index every [`COMMIT_INTERVAL`] from a background thread (else only when
+    /// [`COMMIT_DOCS`] writes are pending, on [`Store::flush_index`] and at close).
+    pub background_commit: bool,
+}
+
+/// What happened at open.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OpenReport {
+    /// The index was rebuilt (missing, unreadable, other schema, interrupted bulk load).
+    pub index_rebuilt: bool,
+    /// Outbox entries replayed into the index.
+    pub outbox_replayed: u64,
+}
+
+const META_FORMAT: &[u8] = b"format";
+const META_COUNTERS: &[u8] = b"counters";
+const META_INDEX_DIRTY: &[u8] = b"index_dirty";
+const META_MODEL: &[u8] = b"model";
+
+pub(crate) struct Inner {
+    pub(crate) db: DB,
+    pub(crate) index: CandidateIndex,
+    pub(crate) writer: Mutex<Counters>,
+    pub(crate) options: StoreOptions,
+}
+
+/// The store: RocksDB rows + tantivy index + committer thread. `Send + Sync`; share it by
+/// reference.
+pub struct Store {
+    inner: Arc<Inner>,
+    stop: Option<mpsc::Sender<()>>,
+    committer: Option<JoinHandle<()>>,
+    abandoned: bool,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(handle) = self.committer.take() {
+            let _ = handle.join();
+        }
+        if !self.abandoned {
+            let _ = self.inner.flush_index();
+        }
+    }
+}
+
+fn db_options() -> Options {
+    let mut opts = Options::default();
+    opts.create_if_missing(true);
+    opts.create_missing_column_families(true);
+    opts.set_wal_recovery_mode(DBRecoveryMode::PointInTime);
+    opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    opts.increase_parallelism(2);
+    let mut table = BlockBasedOptions::default();
+    table.set_cache_index_and_filter_blocks(true);
+    table.set_bloom_filter(10.0, false);
+    opts.set_block_based_table_factory(&table);
+    opts
+}
+
+impl Store {
+    /// Opens (or creates) a store; rebuilds the index when missing, unreadable or left dirty by
+    /// an interrupted bulk load, else replays the index outbox.
+    ///
+    /// # Errors
+    /// Storage, index or corruption errors.
+    pub fn open(options: StoreOptions) -> Result<(Store, OpenReport), StoreError> {
+        std::fs::create_dir_all(&options.dir).map_err(|e| StoreError::Io(e.to_string()))?;
+        let opts = db_options();
+        let cfs = Cf::ALL
+            .iter()
+            .map(|cf| ColumnFamilyDescriptor::new(cf.name(), db_options_for(*cf)));
+        let db = DB::open_cf_descriptors(&opts, options.dir.join("db"), cfs)?;
+        let cf_meta = db
+            .cf_handle(Cf::Meta.name())
+            .ok_or_else(|| StoreError::Internal("missing column family".into()))?;
+        match db.get_cf(cf_meta, META_FORMAT)? {
+            None => {
+                let mut wo = WriteOptions::default();
+                wo.set_sync(true);
+                db.put_cf_opt(cf_meta, META_FORMAT, encode(&STORE_FORMAT)?, &wo)?;
+            }
+            Some(bytes) => {
+                let format: u32 = decode("meta", &bytes)?;
+                if format != STORE_FORMAT {
+                    return Err(StoreError::DataCorruption(format!(
+                        "store format {format} is not supported (expected {STORE_FORMAT})"
+                    )));
+                }
+            }
+        }
+        let counters: Counters = match db.get_cf(cf_meta, META_COUNTERS)? {
+            None => Counters::default(),
+            Some(bytes) => decode("meta", &bytes)?,
+        };
+        let dirty = db.get_cf(cf_meta, META_INDEX_DIRTY)?.is_some();
+        let index_dir = options.dir.join("index");
+        let mut report = OpenReport::default();
+        let (index, committed) = match CandidateIndex::open(&index_dir)? {
+            Some((index, seq)) if !dirty && seq <= counters.index_outbox => (index, Some(seq)),
+            other => {
+                drop(other);
+                (CandidateIndex::create(&index_dir)?, None)
+            }
+        };
+        let inner = Arc::new(Inner {
+            db,
+            index,
+            writer: Mutex::new(counters),
+            options,
+        });
+        match committed {
+            None => {
+                inner.rebuild_index_locked(&inner.writer.lock())?;
+                report.index_rebuilt = true;
+            }
+            Some(seq) => {
+                report.outbox_replayed = inner.replay_outbox(seq)?;
+            }
+        }
+        let (stop, committer) = if inner.options.background_commit {
+            let (stop, stopped) = mpsc::channel::<()>();
+            let worker = Arc::clone(&inner);
+            let committer = std::thread::Builder::new()
+                .name("vigie-index-commit".into())
+                .spawn(move || {
+                    while let Err(mpsc::RecvTimeoutError::Timeout) =
+                        stopped.recv_timeout(COMMIT_INTERVAL)
+                    {
+                        // A failed commit is retried at the next tick; the outbox keeps the
+                        // writes.
+                        let _ = worker.flush_index();
+                    }
+                })
+                .map_err(|e| StoreError::Io(e.to_string()))?;
+            (Some(stop), Some(committer))
+        } else {
+            (None, None)
+        };
+        Ok((
+            Store {
+                inner,
+                stop,
+                committer,
+                abandoned: false,
+            },
+            report,
+        ))
+    }
+
+    /// Starts a write transaction (takes the writer lock until commit or drop).
+    pub fn begin(&self) -> WriteTxn<'_> {
+        WriteTxn::new(&self.inner)
+    }
+
+    /// A source row.
+    ///
+    /// # Errors
+    /// Storage or corruption.
+    pub fn source(&self, key: &SourceKey) -> Result<Option<SourceRow>, StoreError> {
+        self.inner.get(Cf::Sources, &key.to_bytes())
+    }
+
+    /// An enterprise row.
+    ///
+    /// # Errors
+    /// Storage or corruption.
+    pub fn enterprise(&self, id: &EnterpriseId) -> Result<Option<EnterpriseRow>, StoreError> {
+        self.inner.get(Cf::Enterprises, id.as_str().as_bytes())
+    }
+
+    /// A decision row.
+    ///
+    /// # Errors
+    /// Storage or corruption.
+    pub fn decision(&self, id: u64) -> Result<Option<DecisionRow>, StoreError> {
+        self.inner.get(Cf::Decisions, &seq_key(id))
+    }
+
+    /// A review row.
+    ///
+    /// # Errors
+    /// Storage or corruption.
+    pub fn review(&self, id: u64) -> Result<Option<ReviewRow>, StoreError> {
+        self.inner.get(Cf::Reviews, &seq_key(id))
+    }
+
+    /// A merge row.
+    ///
+    /// # Errors
+    /// Storage or corruption.
+    pub fn merge(&self, id: u64) -> Result<Option<MergeRow>, StoreError> {
+        self.inner.get(Cf::Merges, &seq_key(id))
+    }
+
+    /// True when the pair was remembered as two persons.
+    ///
+    /// # Errors
+    /// Storage.
+    pub fn separated(&self, a: &SourceKey, b: &SourceKey) -> Result<bool, StoreError> {
+        Ok(self
+            .inner
+            .raw_get(Cf::Separations, &txn::pair_key(a, b))?
+            .is_some())
+    }
+
+    /// Visits rows of a column family in key order from `start` while `visit` returns true.
+    ///
+    /// # Errors
+    /// Storage.
+    pub fn scan(
+        &self,
+        cf: Cf,
+        start: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        self.inner.scan(cf, start, visit)
+    }
+
+    /// Visits the source rows in key order.
+    ///
+    /// # Errors
+    /// Storage or corruption, or the visitor's error.
+    pub fn for_each_source(
+        &self,
+        visit: &mut dyn FnMut(SourceKey, SourceRow) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        self.inner.scan(Cf::Sources, &[], &mut |k, v| {
+            let key = SourceKey::from_bytes(k)
+                .ok_or_else(|| StoreError::DataCorruption("sources: unreadable key".into()))?;
+            visit(key, decode("sources", v)?)
+        })
+    }
+
+    /// Visits the enterprise rows in id order.
+    ///
+    /// # Errors
+    /// Storage or corruption, or the visitor's error.
+    pub fn for_each_enterprise(
+        &self,
+        visit: &mut dyn FnMut(EnterpriseId, EnterpriseRow) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        self.inner.scan(Cf::Enterprises, &[], &mut |k, v| {
+            let id = std::str::from_utf8(k)
+                .ok()
+                .and_then(|s| EnterpriseId::new(s).ok())
+                .ok_or_else(|| StoreError::DataCorruption("enterprises: unreadable key".into()))?;
+            visit(id, decode("enterprises", v)?)
+        })
+    }
+
+    /// Open review items, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// Storage or corruption.
+    pub fn open_reviews(&self, limit: usize) -> Result<Vec<(u64, ReviewRow)>, StoreError> {
+        let mut out = Vec::new();
+        self.inner.scan(Cf::Reviews, &[], &mut |k, v| {
+            let row: ReviewRow = decode("reviews", v)?;
+            if row.open {
+                out.push((seq_of(k).unwrap_or(0), row));
+            }
+            Ok(out.len() < limit)
+        })?;
+        Ok(out)
+    }
+
+    /// History rows of one enterprise id, in seq order.
+    ///
+    /// # Errors
+    /// Storage or corruption.
+    pub fn history(&self, id: &EnterpriseId) -> Result<Vec<HistoryRow>, StoreError> {
+        let mut prefix = id.as_str().as_bytes().to_vec();
+        prefix.push(0);
+        let mut out = Vec::new();
+        self.inner.scan(Cf::History, &prefix, &mut |k, v| {
+            if !k.starts_with(&prefix) {
+                return Ok(false);
+            }
+            out.push(decode("history", v)?);
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// Audit rows with `seq >= from`, at most `limit`.
+    ///
+    /// # Errors
+    /// Storage or corruption.
+    pub fn audit_rows(&self, from: u64, limit: usize) -> Result<Vec<AuditRow>, StoreError> {
+        let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        self.inner.scan(Cf::Audit, &seq_key(from), &mut |_, v| {
+            out.push(decode("audit", v)?);
+            Ok(out.len() < limit)
+        })?;
+        Ok(out)
+    }
+
+    /// Verifies the audit chain: `Ok(last seq)` or `Err(seq)` of the first record whose hash,
+    /// sequence or predecessor does not check out (a record removed, altered or inserted).
+    ///
+    /// # Errors
+    /// Storage.
+    pub fn verify_audit_chain(&self) -> Result<Result<u64, u64>, StoreError> {
+        let head = self.inner.writer.lock().clone();
+        let mut prev_hash = String::new();
+        let mut expected = 1u64;
+        let mut broken = None;
+        self.inner.scan(Cf::Audit, &[], &mut |k, v| {
+            let row: Result<AuditRow, _> = decode("audit", v);
+            let ok = match &row {
+                Ok(row) => {
+                    seq_of(k) == Some(expected)
+                        && row.seq == expected
+                        && txn::audit_hash(&prev_hash, row).ok().as_deref() == Some(&row.hash)
+                }
+                Err(_) => false,
+            };
+            if !ok {
+                broken = Some(expected);
+                return Ok(false);
+            }
+            if let Ok(row) = row {
+                prev_hash = row.hash;
+            }
+            expected += 1;
+            Ok(true)
+        })?;
+        if let Some(seq) = broken {
+            return Ok(Err(seq));
+        }
+        let last = expected - 1;
+        // Records cut off at the end show as a head the chain does not reach.
+        if last != head.audit || prev_hash != head.audit_head {
+            return Ok(Err(last + 1));
+        }
+        Ok(Ok(last))
+    }
+
+    /// Notifications with `seq > after`, at most `limit`.
+    ///
+    /// # Errors
+    /// Storage or corruption.
+    pub fn notifications(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<NotificationRow>, StoreError> {
+        let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        self.inner.scan(
+            Cf::Notifications,
+            &seq_key(after.saturating_add(1)),
+            &mut |_, v| {
+                out.push(decode("notifications", v)?);
+                Ok(out.len() < limit)
+            },
+        )?;
+        Ok(out)
+    }
+
+    /// The counters as last committed.
+    pub fn counters(&self) -> Counters {
+        self.inner.writer.lock().clone()
+    }
+
+    /// The stored model (JSON text), if any.
+    ///
+    /// # Errors
+    /// Storage or corruption.
+    pub fn model_json(&self) -> Result<Option<String>, StoreError> {
+        self.inner.get(Cf::Meta, META_MODEL)
+    }
+
+    /// Stores the model (JSON text), synced.
+    ///
+    /// # Errors
+    /// Storage.
+    pub fn set_model_json(&self, json: &str) -> Result<(), StoreError> {
+        let _guard = self.inner.writer.lock();
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        self.inner
+            .db
+            .put_cf_opt(self.inner.cf(Cf::Meta)?, META_MODEL, encode(&json)?, &wo)?;
+        Ok(())
+    }
+
+    /// Index candidates sharing any of `terms` (with boosts), best first: at most `limit` from
+    /// the committed index plus every not-yet-committed write that matches.
+    ///
+    /// # Errors
+    /// Index failure.
+    pub fn search_index(
+        &self,
+        terms: &[(String, f32)],
+        limit: usize,
+    ) -> Result<Vec<IndexHit>, StoreError> {
+        self.inner.index.search(terms, limit)
+    }
+
+    /// Commits pending index writes now (normally done every [`COMMIT_INTERVAL`]).
+    ///
+    /// # Errors
+    /// Index or storage failure.
+    pub fn flush_index(&self) -> Result<(), StoreError> {
+        self.inner.flush_index()
+    }
+
+    /// The keys in the (committed) index and the document count, after flushing.
+    ///
+    /// # Errors
+    /// Index failure.
+    pub fn index_keys(&self) -> Result<(BTreeSet<SourceKey>, u64), StoreError> {
+        let _guard = self.inner.writer.lock();
+        self.inner.index.all_keys()
+    }
+
+    /// Rebuilds the index from the source rows (under the writer lock).
+    ///
+    /// # Errors
+    /// Index or storage failure.
+    pub fn rebuild_index(&self) -> Result<u64, StoreError> {
+        let guard = self.inner.writer.lock();
+        self.inner.rebuild_index_locked(&guard)
+    }
+
+    /// Pending (unapplied or uncommitted) index-outbox entries.
+    ///
+    /// # Errors
+    /// Storage.
+    pub fn index_outbox_len(&self) -> Result<u64, StoreError> {
+        let mut n = 0;
+        self.inner.scan(Cf::IndexOutbox, &[], &mut |_, _| {
+            n += 1;
+            Ok(true)
+        })?;
+        Ok(n)
+    }
+
+    /// Closes the store without committing pending index writes, as a crash would leave it
+    /// (tests of the outbox replay).
+    pub fn abandon(mut self) {
+        self.abandoned = true;
+    }
+
+    /// The raw RocksDB handle (tests, tools). Writing through it bypasses every invariant.
+    pub fn raw_db(&self) -> &DB {
+        &self.inner.db
+    }
+
+    /// The directory of the store.
+    pub fn dir(&self) -> &Path {
+        &self.inner.options.dir
+    }
+}
+
+fn db_options_for(cf: Cf) -> Options {
+    let mut opts = Options::default();
+    opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    if cf == Cf::Sources {
+        opts.set_write_buffer_size(64 << 20);
+    }
+    opts
+}
+
+impl Inner {
+    pub(crate) fn cf(&self, cf: Cf) -> Result<&rocksdb::ColumnFamily, StoreError> {
+        self.db
+            .cf_handle(cf.name())
+            .ok_or_else(|| StoreError::Internal("missing column family".into()))
+    }
+
+    pub(crate) fn raw_get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get_cf(self.cf(cf)?, key)?)
+    }
+
+    pub(crate) fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        cf: Cf,
+        key: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        self.raw_get(cf, key)?
+            .map(|bytes| decode(cf.name(), &bytes))
+            .transpose()
+    }
+
+    pub(crate) fn scan(
+        &self,
+        cf: Cf,
+        start: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let iter = self
+            .db
+            .iterator_cf(self.cf(cf)?, IteratorMode::From(start, Direction::Forward));
+        for item in iter {
+            let (k, v) = item?;
+            if !visit(&k, &v)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits the index and deletes the outbox entries it now covers.
+    pub(crate) fn flush_index(&self) -> Result<(), StoreError> {
+        let seq = self.index.commit()?;
+        self.delete_outbox_through(seq)
+    }
+
+    fn delete_outbox_through(&self, seq: u64) -> Result<(), StoreError> {
+        if seq == 0 {
+            return Ok(());
+        }
+        let mut batch = WriteBatch::default();
+        batch.delete_range_cf(self.cf(Cf::IndexOutbox)?, seq_key(0), seq_key(seq + 1));
+        self.db.write(batch)?;
+        Ok(())
+    }
+
+    fn terms_of(&self, row: &SourceRow) -> Option<Vec<String>> {
+        row.active.then(|| (self.options.terms)(&row.record))
+    }
+
+    /// Re-applies outbox entries newer than `committed` (reading each key's current row).
+    fn replay_outbox(&self, committed: u64) -> Result<u64, StoreError> {
+        let mut ops = Vec::new();
+        self.scan(Cf::IndexOutbox, &seq_key(committed + 1), &mut |k, v| {
+            let seq = seq_of(k)
+                .ok_or_else(|| StoreError::DataCorruption("index_outbox: bad key".into()))?;
+            let key = SourceKey::from_bytes(v)
+                .ok_or_else(|| StoreError::DataCorruption("index_outbox: bad value".into()))?;
+            ops.push((seq, key));
+            Ok(true)
+        })?;
+        let n = ops.len() as u64;
+        let mut applied = Vec::with_capacity(ops.len());
+        for (seq, key) in ops {
+            let row: Option<SourceRow> = self.get(Cf::Sources, &key.to_bytes())?;
+            let terms = row.as_ref().and_then(|r| self.terms_of(r));
+            applied.push((seq, key, terms));
+        }
+        self.index.apply(applied)?;
+        self.flush_index()?;
+        // Entries at or below the committed seq may remain from before a crash.
+        self.delete_outbox_through(self.index.committed_seq())?;
+        Ok(n)
+    }
+
+    /// Rebuilds the index from the rows; the caller holds the writer lock (`counters`).
+    pub(crate) fn rebuild_index_locked(&self, counters: &Counters) -> Result<u64, StoreError> {
+        let mut docs = Vec::new();
+        self.scan(Cf::Sources, &[], &mut |k, v| {
+            let row: SourceRow = decode("sources", v)?;
+            if let Some(terms) = self.terms_of(&row) {
+                let key = SourceKey::from_bytes(k)
+                    .ok_or_else(|| StoreError::DataCorruption("sources: bad key".into()))?;
+                docs.push((key, terms));
+            }
+            Ok(true)
+        })?;
+        self.rebuild_from(&mut docs.into_iter(), counters.index_outbox)
+    }
+
+    /// Replaces the whole index with `docs`, committed at outbox seq `seq`; clears the outbox
+    /// and the dirty flag.
+    pub(crate) fn rebuild_from(
+        &self,
+        docs: &mut dyn Iterator<Item = (SourceKey, Vec<String>)>,
+        seq: u64,
+    ) -> Result<u64, StoreError> {
+        let count = self.index.bulk_load(docs, seq, true)?;
+        self.delete_outbox_through(seq)?;
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        self.db
+            .delete_cf_opt(self.cf(Cf::Meta)?, META_INDEX_DIRTY, &wo)?;
+        Ok(count)
+    }
+
+    pub(crate) fn set_index_dirty(&self) -> Result<(), StoreError> {
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        self.db
+            .put_cf_opt(self.cf(Cf::Meta)?, META_INDEX_DIRTY, encode(&true)?, &wo)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_keys_round_trip_and_sort_like_the_pair() {
+        let k = |d: &str, l: &str| SourceKey {
+            domain: DomainId::new(d).unwrap(),
+            local_id: LocalId::new(l).unwrap(),
+        };
+        let keys = [k("A", "2"), k("A", "10"), k("AB", "1"), k("B", "0")];
+        for key in &keys {
+            assert_eq!(SourceKey::from_bytes(&key.to_bytes()).as_ref(), Some(key));
+        }
+        let mut by_bytes = keys.to_vec();
+        by_bytes.sort_by_key(SourceKey::to_bytes);
+        let mut by_ord = keys.to_vec();
+        by_ord.sort();
+        assert_eq!(by_bytes, by_ord);
+    }
+}

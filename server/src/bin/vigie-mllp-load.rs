@@ -110,7 +110,7 @@ fn feed(o: &Options, n: u64) -> String {
     let year = 1930 + n % 80;
     let month = 1 + n % 12;
     let day = 1 + n % 28;
-    let sex = if n % 2 == 0 { "F" } else { "M" };
+    let sex = if n.is_multiple_of(2) { "F" } else { "M" };
     format!(
         "MSH|^~\\&|{sender}|LOAD|VIGIE|VIGIE|20240101120000||ADT^A01^ADT_A01|F{n}|P|2.5\r\
          EVN|A01|20240101120000\r\

@@ -67,12 +67,12 @@ impl Directory {
     pub fn resolve(&self, authority: &AssigningAuthority) -> Option<&Domain> {
         let uid = authority.universal_id.as_deref();
         let ns = authority.namespace.as_deref();
-        if uid.is_some() {
-            if let Some(d) = self.domains.iter().find(|d| {
+        if uid.is_some()
+            && let Some(d) = self.domains.iter().find(|d| {
                 same(d.authority.universal_id.as_deref(), uid) || same(Some(d.id.as_str()), uid)
-            }) {
-                return Some(d);
-            }
+            })
+        {
+            return Some(d);
         }
         self.domains.iter().find(|d| {
             // A namespace names a domain unless both carry OIDs that differ.

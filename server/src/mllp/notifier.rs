@@ -188,10 +188,10 @@ pub async fn run(state: MllpState, shutdown: impl Future<Output = ()> + Send + '
         }
         for notification in batch {
             for consumer in &state.config.consumers {
-                if let Some(payload) = notification_for(&state, consumer, &notification) {
-                    if !deliver(&state, consumer, &payload, &mut stop).await {
-                        return;
-                    }
+                if let Some(payload) = notification_for(&state, consumer, &notification)
+                    && !deliver(&state, consumer, &payload, &mut stop).await
+                {
+                    return;
                 }
             }
             let seq = notification.seq;

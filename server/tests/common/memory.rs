@@ -186,15 +186,13 @@ impl MpiBackend for MemoryMpi {
         for (key, entry) in inner.sources.iter().filter(|(_, e)| e.active) {
             let r = &entry.record;
             let mut distance = 0;
-            if let Some(id) = &query.identifier {
-                if id != key {
-                    continue;
-                }
+            if query.identifier.as_ref().is_some_and(|id| id != key) {
+                continue;
             }
-            if let Some(ins) = &query.ins {
-                if r.ins.as_ref().map(|i| i.matricule()) != Some(ins.as_str()) {
-                    continue;
-                }
+            if let Some(ins) = &query.ins
+                && r.ins.as_ref().map(|i| i.matricule()) != Some(ins.as_str())
+            {
+                continue;
             }
             if let Some(family) = &query.family {
                 let family = family.to_lowercase();
@@ -204,10 +202,10 @@ impl MpiBackend for MemoryMpi {
                 }
                 distance += d;
             }
-            if let Some(given) = &query.given {
-                if !low(&r.first_names).starts_with(&given.to_lowercase()) {
-                    continue;
-                }
+            if let Some(given) = &query.given
+                && !low(&r.first_names).starts_with(&given.to_lowercase())
+            {
+                continue;
             }
             if query.birth_date.is_some() && query.birth_date != r.birth_date {
                 continue;

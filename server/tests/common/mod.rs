@@ -60,66 +60,67 @@ pub fn source(application: &str, feeds: &[&str]) -> SourceConfig {
 
 /// The domains and senders of the conformance messages (plus two hospitals for scenarios).
 pub fn conformance_config() -> Config {
-    let mut config = Config::default();
-    config.domains = vec![
-        domain(
-            "HIMSS2005",
-            Some("HIMSS2005"),
-            Some("1.3.6.1.4.1.21367.2005.1.1"),
-        ),
-        domain("1.2.3.4.5.1000", None, Some("1.2.3.4.5.1000")),
-        domain("domain2", Some("domain2"), None),
-        domain("1.12.23.34.45", None, Some("1.12.23.34.45")),
-        domain(
-            "IPI-NS-P",
-            Some("IPI-NS-P"),
-            Some("2.16.840.1.113883.3.37.4.1.1.2.1.1"),
-        ),
-        domain(
-            "BBB",
-            Some("BBB"),
-            Some("2.16.840.1.113883.3.37.4.1.1.2.611.1"),
-        ),
-        domain(
-            "CCC",
-            Some("CCC"),
-            Some("2.16.840.1.113883.3.37.4.1.1.2.711.1"),
-        ),
-        domain(
-            "HZLN",
-            Some("HZLN"),
-            Some("2.16.840.1.113883.3.37.4.1.1.2.411.1"),
-        ),
-        domain(
-            "PKLN",
-            Some("PKLN"),
-            Some("2.16.840.1.113883.3.37.4.1.1.2.511.1"),
-        ),
-        domain(
-            "IHEFACILITY",
-            Some("IHEFACILITY"),
-            Some("1.3.6.1.4.1.21367.3000.1.6"),
-        ),
-        domain("350000121", None, Some("350000121")),
-        domain("CHU-A", Some("CHU-A"), Some("1.2.250.1.71.4.2.7.1")),
-        domain("CH-B", Some("CH-B"), Some("1.2.250.1.71.4.2.7.2")),
-    ];
-    config.sources = vec![
-        source(
-            "1.2.840.114350.1.13.99998.8734",
-            &["HIMSS2005", "1.2.3.4.5.1000", "domain2", "1.12.23.34.45"],
-        ),
-        source("SAP-ISH", &["HIMSS2005"]),
-        source("ICW-MPI", &["IPI-NS-P", "BBB", "CCC"]),
-        source("Gazelle", &["350000121"]),
-        source("HOSP_A", &["CHU-A"]),
-        source("HOSP_B", &["CH-B"]),
-        source("MESA_PIX_CLIENT", &[]),
-        source("MESA_PD_CONSUMER", &[]),
-        source("PatientManager", &[]),
-        source("1.2.840.114350.1.13.99998.8735", &[]),
-    ];
-    config
+    Config {
+        domains: vec![
+            domain(
+                "HIMSS2005",
+                Some("HIMSS2005"),
+                Some("1.3.6.1.4.1.21367.2005.1.1"),
+            ),
+            domain("1.2.3.4.5.1000", None, Some("1.2.3.4.5.1000")),
+            domain("domain2", Some("domain2"), None),
+            domain("1.12.23.34.45", None, Some("1.12.23.34.45")),
+            domain(
+                "IPI-NS-P",
+                Some("IPI-NS-P"),
+                Some("2.16.840.1.113883.3.37.4.1.1.2.1.1"),
+            ),
+            domain(
+                "BBB",
+                Some("BBB"),
+                Some("2.16.840.1.113883.3.37.4.1.1.2.611.1"),
+            ),
+            domain(
+                "CCC",
+                Some("CCC"),
+                Some("2.16.840.1.113883.3.37.4.1.1.2.711.1"),
+            ),
+            domain(
+                "HZLN",
+                Some("HZLN"),
+                Some("2.16.840.1.113883.3.37.4.1.1.2.411.1"),
+            ),
+            domain(
+                "PKLN",
+                Some("PKLN"),
+                Some("2.16.840.1.113883.3.37.4.1.1.2.511.1"),
+            ),
+            domain(
+                "IHEFACILITY",
+                Some("IHEFACILITY"),
+                Some("1.3.6.1.4.1.21367.3000.1.6"),
+            ),
+            domain("350000121", None, Some("350000121")),
+            domain("CHU-A", Some("CHU-A"), Some("1.2.250.1.71.4.2.7.1")),
+            domain("CH-B", Some("CH-B"), Some("1.2.250.1.71.4.2.7.2")),
+        ],
+        sources: vec![
+            source(
+                "1.2.840.114350.1.13.99998.8734",
+                &["HIMSS2005", "1.2.3.4.5.1000", "domain2", "1.12.23.34.45"],
+            ),
+            source("SAP-ISH", &["HIMSS2005"]),
+            source("ICW-MPI", &["IPI-NS-P", "BBB", "CCC"]),
+            source("Gazelle", &["350000121"]),
+            source("HOSP_A", &["CHU-A"]),
+            source("HOSP_B", &["CH-B"]),
+            source("MESA_PIX_CLIENT", &[]),
+            source("MESA_PD_CONSUMER", &[]),
+            source("PatientManager", &[]),
+            source("1.2.840.114350.1.13.99998.8735", &[]),
+        ],
+        ..Config::default()
+    }
 }
 
 /// Opens the real engine on a data dir (no fsync: tests).
@@ -145,8 +146,13 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Over the real engine in a temp dir.
+    /// Over the real engine in a temp dir (`VIGIE_MLLP_TEST_BACKEND=memory`: over the
+    /// in-memory stand-in, to exercise the MLLP layer without the engine; snapshots then
+    /// differ where scores show).
     pub async fn start(config: Config) -> TestServer {
+        if std::env::var("VIGIE_MLLP_TEST_BACKEND").as_deref() == Ok("memory") {
+            return TestServer::with_backend(config, Arc::new(memory::MemoryMpi::default())).await;
+        }
         let dir = tempfile::tempdir().unwrap();
         let engine = open_engine(dir.path());
         let state = MllpState::new(engine, Arc::new(config));

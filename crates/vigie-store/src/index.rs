@@ -1,0 +1,401 @@
+//! The tantivy candidate index: one document per active source identity, holding its key
+//! (stored) and pre-computed key terms (the caller's normalised names, phonetic keys, dates,
+//! blocking keys… as opaque strings). The index is derived data: rebuilt from the store whenever
+//! missing or unreadable.
+//!
+//! Freshness: writes are added to the tantivy writer at once and also kept in an in-memory
+//! overlay (key → terms) until a tantivy commit makes them searchable; a search consults both,
+//! so a query issued after a write returns always sees it. Commits are batched (by the store's
+//! committer thread every [`COMMIT_INTERVAL`] or when [`COMMIT_DOCS`] documents are pending);
+//! each commit carries the last applied index-outbox seq in its payload.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use parking_lot::{Mutex, RwLock};
+use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, Value};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::{SourceKey, StoreError};
+
+/// Schema version written in every commit payload; another value triggers a rebuild.
+pub const INDEX_SCHEMA: u32 = 1;
+
+/// Interval of the background commit.
+pub const COMMIT_INTERVAL: Duration = Duration::from_millis(200);
+
+/// Pending documents that force a commit on the write path.
+pub const COMMIT_DOCS: usize = 5_000;
+
+const WRITER_HEAP: usize = 50_000_000;
+const BULK_HEAP: usize = 400_000_000;
+
+fn index_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Index(e.to_string())
+}
+
+/// Text of a key in the index (`domain` U+001F `local id`; identifiers have no control chars).
+pub(crate) fn key_text(key: &SourceKey) -> String {
+    format!("{}\u{1f}{}", key.domain.as_str(), key.local_id.as_str())
+}
+
+fn key_from_text(text: &str) -> Option<SourceKey> {
+    let (d, l) = text.split_once('\u{1f}')?;
+    Some(SourceKey {
+        domain: vigie_core::ids::DomainId::new(d).ok()?,
+        local_id: vigie_core::ids::LocalId::new(l).ok()?,
+    })
+}
+
+struct WriterState {
+    writer: Option<IndexWriter<TantivyDocument>>,
+    /// Last outbox seq added to the writer.
+    added_seq: u64,
+    /// Last outbox seq committed.
+    committed_seq: u64,
+    /// Documents added since the last commit.
+    pending: usize,
+}
+
+/// One pending write: `None` terms for a deletion.
+type OverlayEntry = (u64, Option<Vec<String>>);
+
+pub(crate) struct CandidateIndex {
+    index: Index,
+    key_field: Field,
+    terms_field: Field,
+    reader: IndexReader,
+    state: Mutex<WriterState>,
+    overlay: RwLock<HashMap<SourceKey, OverlayEntry>>,
+}
+
+/// One hit: the key and its relevance (shared terms; overlay hits count their shared terms).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexHit {
+    /// Key.
+    pub key: SourceKey,
+    /// Relevance (BM25 for committed documents, shared-term count for fresh ones).
+    pub score: f32,
+}
+
+fn schema() -> (Schema, Field, Field) {
+    let mut builder = Schema::builder();
+    let key = builder.add_text_field("key", STRING | STORED);
+    let terms = builder.add_text_field("terms", STRING);
+    (builder.build(), key, terms)
+}
+
+fn parse_payload(payload: Option<&str>) -> Option<u64> {
+    let payload = payload?;
+    let mut schema_ok = false;
+    let mut seq = None;
+    for part in payload.split(';') {
+        if let Some(v) = part.strip_prefix("schema=") {
+            schema_ok = v.parse::<u32>().ok() == Some(INDEX_SCHEMA);
+        } else if let Some(v) = part.strip_prefix("seq=") {
+            seq = v.parse::<u64>().ok();
+        }
+    }
+    seq.filter(|_| schema_ok)
+}
+
+impl CandidateIndex {
+    /// Opens an existing index; `Ok(None)` when it is missing, unreadable or of another schema
+    /// (the caller rebuilds). Returns the committed outbox seq.
+    pub(crate) fn open(dir: &Path) -> Result<Option<(CandidateIndex, u64)>, StoreError> {
+        if !dir.join("meta.json").is_file() {
+            return Ok(None);
+        }
+        let Ok(index) = Index::open_in_dir(dir) else {
+            return Ok(None);
+        };
+        let Ok(metas) = index.load_metas() else {
+            return Ok(None);
+        };
+        let Some(seq) = parse_payload(metas.payload.as_deref()) else {
+            return Ok(None);
+        };
+        let (expected, _, _) = schema();
+        if index.schema() != expected {
+            return Ok(None);
+        }
+        match CandidateIndex::from_index(index, seq) {
+            Ok(open) => Ok(Some((open, seq))),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Creates an empty index in `dir` (anything there is moved aside first).
+    pub(crate) fn create(dir: &Path) -> Result<CandidateIndex, StoreError> {
+        if dir.exists() {
+            let aside = aside_path(dir);
+            let _ = std::fs::remove_dir_all(&aside);
+            std::fs::rename(dir, &aside).map_err(|e| StoreError::Io(e.to_string()))?;
+            let _ = std::fs::remove_dir_all(&aside);
+        }
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(e.to_string()))?;
+        let (schema, _, _) = schema();
+        let index = Index::create_in_dir(dir, schema).map_err(index_err)?;
+        let open = CandidateIndex::from_index(index, 0)?;
+        open.commit_with_seq(0)?;
+        Ok(open)
+    }
+
+    fn from_index(index: Index, seq: u64) -> Result<CandidateIndex, StoreError> {
+        let (_, key_field, terms_field) = schema();
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(index_err)?;
+        let writer = index
+            .writer_with_num_threads(1, WRITER_HEAP)
+            .map_err(index_err)?;
+        Ok(CandidateIndex {
+            index,
+            key_field,
+            terms_field,
+            reader,
+            state: Mutex::new(WriterState {
+                writer: Some(writer),
+                added_seq: seq,
+                committed_seq: seq,
+                pending: 0,
+            }),
+            overlay: RwLock::new(HashMap::new()),
+        })
+    }
+
+    fn document(&self, key: &SourceKey, terms: &[String]) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(self.key_field, key_text(key));
+        for term in terms {
+            doc.add_text(self.terms_field, term);
+        }
+        doc
+    }
+
+    /// Applies writes (upserts with terms, deletions with `None`) tagged with their outbox seq.
+    /// Returns true when enough documents are pending to commit now.
+    pub(crate) fn apply(
+        &self,
+        ops: Vec<(u64, SourceKey, Option<Vec<String>>)>,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state.lock();
+        let mut overlay = self.overlay.write();
+        for (seq, key, terms) in ops {
+            let writer = state
+                .writer
+                .as_ref()
+                .ok_or_else(|| StoreError::Index("index writer unavailable".into()))?;
+            writer.delete_term(Term::from_field_text(self.key_field, &key_text(&key)));
+            if let Some(terms) = &terms {
+                writer
+                    .add_document(self.document(&key, terms))
+                    .map_err(index_err)?;
+            }
+            state.added_seq = state.added_seq.max(seq);
+            state.pending += 1;
+            overlay.insert(key, (seq, terms));
+        }
+        Ok(state.pending >= COMMIT_DOCS)
+    }
+
+    /// Commits pending writes (payload: last added seq), reloads the reader and forgets the
+    /// overlay entries now searchable. Returns the committed seq.
+    pub(crate) fn commit(&self) -> Result<u64, StoreError> {
+        let mut state = self.state.lock();
+        if state.pending == 0 && state.added_seq == state.committed_seq {
+            return Ok(state.committed_seq);
+        }
+        let seq = state.added_seq;
+        self.commit_locked(&mut state, seq)?;
+        Ok(seq)
+    }
+
+    fn commit_with_seq(&self, seq: u64) -> Result<(), StoreError> {
+        let mut state = self.state.lock();
+        state.added_seq = state.added_seq.max(seq);
+        self.commit_locked(&mut state, seq)
+    }
+
+    fn commit_locked(&self, state: &mut WriterState, seq: u64) -> Result<(), StoreError> {
+        let writer = state
+            .writer
+            .as_mut()
+            .ok_or_else(|| StoreError::Index("index writer unavailable".into()))?;
+        let mut prepared = writer.prepare_commit().map_err(index_err)?;
+        prepared.set_payload(&format!("vigie-index;schema={INDEX_SCHEMA};seq={seq}"));
+        prepared.commit().map_err(index_err)?;
+        self.reader.reload().map_err(index_err)?;
+        state.committed_seq = seq;
+        state.pending = 0;
+        self.overlay.write().retain(|_, (s, _)| *s > seq);
+        Ok(())
+    }
+
+    /// The last committed outbox seq.
+    pub(crate) fn committed_seq(&self) -> u64 {
+        self.state.lock().committed_seq
+    }
+
+    /// Bulk load: every document through a writer with a large heap, then one commit with
+    /// `seq`. Existing documents with the same keys are replaced; all others too when `clear`.
+    pub(crate) fn bulk_load(
+        &self,
+        docs: &mut dyn Iterator<Item = (SourceKey, Vec<String>)>,
+        seq: u64,
+        clear: bool,
+    ) -> Result<u64, StoreError> {
+        let mut state = self.state.lock();
+        // One writer per index: the normal one goes while the bulk one works.
+        if let Some(old) = state.writer.take() {
+            drop(old);
+        }
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get().clamp(1, 4))
+            .unwrap_or(1);
+        let result = (|| -> Result<u64, StoreError> {
+            let mut bulk: IndexWriter<TantivyDocument> = self
+                .index
+                .writer_with_num_threads(threads, BULK_HEAP)
+                .map_err(index_err)?;
+            if clear {
+                bulk.delete_all_documents().map_err(index_err)?;
+            }
+            let mut count = 0u64;
+            for (key, terms) in docs {
+                bulk.delete_term(Term::from_field_text(self.key_field, &key_text(&key)));
+                bulk.add_document(self.document(&key, &terms))
+                    .map_err(index_err)?;
+                count += 1;
+            }
+            let mut prepared = bulk.prepare_commit().map_err(index_err)?;
+            prepared.set_payload(&format!("vigie-index;schema={INDEX_SCHEMA};seq={seq}"));
+            prepared.commit().map_err(index_err)?;
+            bulk.wait_merging_threads().map_err(index_err)?;
+            Ok(count)
+        })();
+        let writer = self
+            .index
+            .writer_with_num_threads(1, WRITER_HEAP)
+            .map_err(index_err)?;
+        state.writer = Some(writer);
+        let count = result?;
+        self.reader.reload().map_err(index_err)?;
+        state.added_seq = state.added_seq.max(seq);
+        state.committed_seq = state.added_seq;
+        state.pending = 0;
+        self.overlay.write().clear();
+        Ok(count)
+    }
+
+    /// Keys of the documents sharing any of `terms` (each term may carry a boost), best first,
+    /// at most `limit` from the committed index plus every fresh (overlay) match.
+    pub(crate) fn search(
+        &self,
+        terms: &[(String, f32)],
+        limit: usize,
+    ) -> Result<Vec<IndexHit>, StoreError> {
+        if terms.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .map(|(t, boost)| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(self.terms_field, t),
+                    IndexRecordOption::Basic,
+                ));
+                let q: Box<dyn Query> = if (*boost - 1.0).abs() > f32::EPSILON {
+                    Box::new(tantivy::query::BoostQuery::new(q, *boost))
+                } else {
+                    q
+                };
+                (Occur::Should, q)
+            })
+            .collect();
+        let query = BooleanQuery::new(clauses);
+        // Snapshot the overlay before the searcher: an entry leaves the overlay only after the
+        // reader shows it, so every write is seen by one side or the other.
+        let overlay: Vec<(SourceKey, OverlayEntry)> = self
+            .overlay
+            .read()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(limit).order_by_score())
+            .map_err(index_err)?;
+        let mut hits = Vec::with_capacity(top.len() + 4);
+        let mut seen: BTreeSet<SourceKey> = BTreeSet::new();
+        let wanted: HashMap<&str, f32> = terms.iter().map(|(t, b)| (t.as_str(), *b)).collect();
+        for (key, (_, entry_terms)) in &overlay {
+            if let Some(entry_terms) = entry_terms {
+                let score: f32 = entry_terms
+                    .iter()
+                    .filter_map(|t| wanted.get(t.as_str()))
+                    .sum();
+                if score > 0.0 {
+                    hits.push(IndexHit {
+                        key: key.clone(),
+                        score: score * 100.0,
+                    });
+                }
+            }
+            seen.insert(key.clone());
+        }
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address).map_err(index_err)?;
+            let Some(key) = doc
+                .get_first(self.key_field)
+                .and_then(|v| v.as_str())
+                .and_then(key_from_text)
+            else {
+                continue;
+            };
+            if seen.insert(key.clone()) {
+                hits.push(IndexHit { key, score });
+            }
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.key.cmp(&b.key)));
+        Ok(hits)
+    }
+
+    /// Every key in the committed index, with the number of documents (duplicates show as a
+    /// count larger than the set). Pending writes are committed first.
+    pub(crate) fn all_keys(&self) -> Result<(BTreeSet<SourceKey>, u64), StoreError> {
+        self.commit()?;
+        let searcher = self.reader.searcher();
+        let docs = searcher
+            .search(&tantivy::query::AllQuery, &DocSetCollector)
+            .map_err(index_err)?;
+        let mut keys = BTreeSet::new();
+        let mut count = 0u64;
+        for address in docs {
+            let doc: TantivyDocument = searcher.doc(address).map_err(index_err)?;
+            if let Some(key) = doc
+                .get_first(self.key_field)
+                .and_then(|v| v.as_str())
+                .and_then(key_from_text)
+            {
+                keys.insert(key);
+                count += 1;
+            }
+        }
+        Ok((keys, count))
+    }
+}
+
+fn aside_path(dir: &Path) -> PathBuf {
+    let mut name = dir
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".aside");
+    dir.with_file_name(name)
+}

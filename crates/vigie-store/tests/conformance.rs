@@ -1,0 +1,319 @@
+//! Conformance suite of the store's semantics, against the real RocksDB + tantivy in temporary
+//! directories: put/get, batch atomicity, iteration order, counters, audit chain, index
+//! freshness, outbox replay and index rebuild.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use vigie_core::ids::{DomainId, EnterpriseId, LocalId};
+use vigie_core::record::{Field, IdentityRecord, ParseOptions, RawRecord, parse_record};
+use vigie_store::{
+    ActorRow, Cf, EnterpriseRow, SourceKey, SourceRow, Store, StoreError, StoreOptions,
+};
+
+fn key(d: &str, l: &str) -> SourceKey {
+    SourceKey {
+        domain: DomainId::new(d).unwrap(),
+        local_id: LocalId::new(l).unwrap(),
+    }
+}
+
+fn record(d: &str, l: &str, name: &str) -> IdentityRecord {
+    let raw = RawRecord::new()
+        .with(Field::RecordId, l)
+        .with(Field::Source, d)
+        .with(Field::LocalId, l)
+        .with(Field::BirthName, name)
+        .with(Field::Sex, "F");
+    parse_record(&raw, ParseOptions::default()).unwrap().record
+}
+
+/// Test terms: the birth name.
+fn terms(r: &IdentityRecord) -> Vec<String> {
+    r.birth_name.iter().map(|n| format!("n:{n}")).collect()
+}
+
+fn options(dir: &std::path::Path) -> StoreOptions {
+    StoreOptions {
+        dir: dir.to_path_buf(),
+        sync: false,
+        terms: Arc::new(terms),
+        background_commit: false,
+    }
+}
+
+fn open(dir: &std::path::Path) -> Store {
+    Store::open(options(dir)).unwrap().0
+}
+
+fn source_row(r: IdentityRecord, ent: &str) -> SourceRow {
+    SourceRow {
+        record: r,
+        enterprise: EnterpriseId::new(ent).unwrap(),
+        active: true,
+        merged_into: None,
+        updated_ms: 1,
+        rev: 1,
+    }
+}
+
+fn actor() -> ActorRow {
+    ActorRow {
+        who: "t".into(),
+        from: "cli".into(),
+        channel: "cli".into(),
+    }
+}
+
+fn put(store: &Store, d: &str, l: &str, name: &str) {
+    let mut txn = store.begin();
+    let k = key(d, l);
+    txn.put_source(&k, Some(source_row(record(d, l, name), "E1")))
+        .unwrap();
+    txn.add_audit(&actor(), "register", "ok", vec![]).unwrap();
+    txn.commit().unwrap();
+}
+
+fn found(store: &Store, name: &str) -> Vec<SourceKey> {
+    store
+        .search_index(&[(format!("n:{name}"), 1.0)], 10)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.key)
+        .collect()
+}
+
+#[test]
+fn put_get_and_key_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    for (d, l) in [("B", "1"), ("A", "2"), ("A", "10"), ("AB", "0")] {
+        put(&store, d, l, "X");
+    }
+    assert_eq!(
+        store
+            .source(&key("A", "2"))
+            .unwrap()
+            .unwrap()
+            .record
+            .birth_name
+            .as_deref(),
+        Some("X")
+    );
+    assert!(store.source(&key("A", "3")).unwrap().is_none());
+    let mut order = Vec::new();
+    store
+        .for_each_source(&mut |k, _| {
+            order.push(k);
+            Ok(true)
+        })
+        .unwrap();
+    assert_eq!(
+        order,
+        vec![key("A", "10"), key("A", "2"), key("AB", "0"), key("B", "1")]
+    );
+    assert_eq!(store.counters().sources_active, 4);
+}
+
+#[test]
+fn a_dropped_transaction_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    {
+        let mut txn = store.begin();
+        txn.put_source(
+            &key("A", "1"),
+            Some(source_row(record("A", "1", "X"), "E1")),
+        )
+        .unwrap();
+        txn.add_audit(&actor(), "register", "ok", vec![]).unwrap();
+        let e = txn.new_enterprise_id().unwrap();
+        assert_eq!(e.as_str(), "E1");
+        // Reads inside see the write.
+        assert!(txn.source(&key("A", "1")).unwrap().is_some());
+    }
+    assert!(store.source(&key("A", "1")).unwrap().is_none());
+    assert_eq!(store.counters().audit, 0);
+    assert!(found(&store, "X").is_empty());
+    let mut txn = store.begin();
+    assert_eq!(txn.new_enterprise_id().unwrap().as_str(), "E1");
+}
+
+#[test]
+fn a_batch_commits_rows_audit_history_and_outboxes_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let mut txn = store.begin();
+    let e = txn.new_enterprise_id().unwrap();
+    txn.put_source(
+        &key("A", "1"),
+        Some(source_row(record("A", "1", "X"), e.as_str())),
+    )
+    .unwrap();
+    txn.put_enterprise(
+        &e,
+        Some(EnterpriseRow {
+            golden: record("A", "1", "X"),
+            members: vec![key("A", "1")],
+            retired_into: None,
+            absorbed: vec![],
+            flags: vec![],
+            created_ms: 1,
+        }),
+    )
+    .unwrap();
+    txn.add_history(&[&e], "registered", vec![key("A", "1")], None, &actor())
+        .unwrap();
+    txn.add_audit(&actor(), "register", "ok", vec!["A|1".into()])
+        .unwrap();
+    txn.add_notification(&e, vec![key("A", "1")]).unwrap();
+    txn.commit().unwrap();
+    let c = store.counters();
+    assert_eq!(
+        (
+            c.sources_active,
+            c.enterprises_active,
+            c.audit,
+            c.history,
+            c.notification
+        ),
+        (1, 1, 1, 1, 1)
+    );
+    assert_eq!(store.history(&e).unwrap().len(), 1);
+    assert_eq!(store.notifications(0, 10).unwrap().len(), 1);
+    assert_eq!(store.verify_audit_chain().unwrap(), Ok(1));
+    // Searchable at once (overlay), and after the index commit.
+    assert_eq!(found(&store, "X"), vec![key("A", "1")]);
+    store.flush_index().unwrap();
+    assert_eq!(found(&store, "X"), vec![key("A", "1")]);
+    assert_eq!(store.index_outbox_len().unwrap(), 0);
+}
+
+#[test]
+fn updates_and_deletions_reach_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    put(&store, "A", "1", "X");
+    store.flush_index().unwrap();
+    put(&store, "A", "1", "Y");
+    assert!(
+        found(&store, "X").is_empty(),
+        "stale document hidden by the overlay"
+    );
+    assert_eq!(found(&store, "Y"), vec![key("A", "1")]);
+    let mut txn = store.begin();
+    txn.put_source(&key("A", "1"), None).unwrap();
+    txn.commit().unwrap();
+    assert!(found(&store, "Y").is_empty());
+    store.flush_index().unwrap();
+    assert!(found(&store, "Y").is_empty());
+    assert_eq!(store.index_keys().unwrap().1, 0);
+}
+
+#[test]
+fn the_outbox_is_replayed_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open(dir.path());
+        put(&store, "A", "1", "X");
+        store.flush_index().unwrap();
+        put(&store, "A", "2", "X");
+        put(&store, "A", "1", "Z");
+        assert_eq!(store.index_outbox_len().unwrap(), 2);
+        // A crash before the index commit: the rows are durable, the index is not.
+        store.abandon();
+    }
+    let (store, report) = Store::open(options(dir.path())).unwrap();
+    assert!(!report.index_rebuilt);
+    assert_eq!(report.outbox_replayed, 2);
+    assert_eq!(store.index_outbox_len().unwrap(), 0);
+    let (keys, n) = store.index_keys().unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(
+        keys.into_iter().collect::<Vec<_>>(),
+        vec![key("A", "1"), key("A", "2")]
+    );
+    assert_eq!(found(&store, "Z"), vec![key("A", "1")]);
+    assert_eq!(found(&store, "X"), vec![key("A", "2")]);
+}
+
+#[test]
+fn a_missing_or_damaged_index_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open(dir.path());
+        put(&store, "A", "1", "X");
+        put(&store, "A", "2", "Y");
+    }
+    std::fs::write(dir.path().join("index").join("meta.json"), b"{not json").unwrap();
+    let (store, report) = Store::open(options(dir.path())).unwrap();
+    assert!(report.index_rebuilt);
+    assert_eq!(found(&store, "Y"), vec![key("A", "2")]);
+    drop(store);
+    std::fs::remove_dir_all(dir.path().join("index")).unwrap();
+    let store = open(dir.path());
+    assert_eq!(store.index_keys().unwrap().1, 2);
+}
+
+#[test]
+fn the_audit_chain_detects_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    for i in 0..5 {
+        put(&store, "A", &i.to_string(), "X");
+    }
+    assert_eq!(store.verify_audit_chain().unwrap(), Ok(5));
+    let db = store.raw_db();
+    let cf = db.cf_handle(Cf::Audit.name()).unwrap();
+    let k = 3u64.to_be_bytes();
+    let v = db.get_cf(cf, k).unwrap().unwrap();
+    let text = String::from_utf8(v)
+        .unwrap()
+        .replace("register", "rEgister");
+    db.put_cf(cf, k, text.as_bytes()).unwrap();
+    assert_eq!(store.verify_audit_chain().unwrap(), Err(3));
+    db.delete_cf(cf, k).unwrap();
+    assert_eq!(store.verify_audit_chain().unwrap(), Err(3));
+}
+
+#[test]
+fn unknown_value_versions_are_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    put(&store, "A", "1", "X");
+    let db = store.raw_db();
+    let cf = db.cf_handle(Cf::Sources.name()).unwrap();
+    let k = key("A", "1").to_bytes();
+    let mut v = db.get_cf(cf, &k).unwrap().unwrap();
+    v[0] = 42;
+    db.put_cf(cf, &k, v).unwrap();
+    assert!(matches!(
+        store.source(&key("A", "1")),
+        Err(StoreError::DataCorruption(_))
+    ));
+}
+
+#[test]
+fn notifications_are_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let e = EnterpriseId::new("E9").unwrap();
+    for _ in 0..3 {
+        let mut txn = store.begin();
+        txn.add_notification(&e, vec![]).unwrap();
+        txn.commit().unwrap();
+    }
+    assert_eq!(store.counters().pending_notifications, 3);
+    let mut txn = store.begin();
+    txn.ack_notifications(2).unwrap();
+    txn.commit().unwrap();
+    let left: Vec<u64> = store
+        .notifications(0, 10)
+        .unwrap()
+        .iter()
+        .map(|n| n.seq)
+        .collect();
+    assert_eq!(left, vec![3]);
+    assert_eq!(store.counters().pending_notifications, 1);
+}
