@@ -75,9 +75,8 @@ impl Engine {
         let mut ent_of_cluster: BTreeMap<u32, EnterpriseId> = BTreeMap::new();
         let mut members: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
         for (i, &c) in outcome.clustering.cluster_of.iter().enumerate() {
-            if !ent_of_cluster.contains_key(&c) {
-                let id = bulk.txn().new_enterprise_id()?;
-                ent_of_cluster.insert(c, id);
+            if let std::collections::btree_map::Entry::Vacant(slot) = ent_of_cluster.entry(c) {
+                slot.insert(bulk.txn().new_enterprise_id()?);
             }
             members.entry(c).or_default().push(i);
         }
@@ -210,12 +209,11 @@ impl Engine {
                 if !seen.insert(key.clone()) {
                     problems.push(format!("{} is in two enterprises", key_text(key)));
                 }
-                if let Some(src) = self.store.source(key)? {
-                    if let Some(i) =
+                if let Some(src) = self.store.source(key)?
+                    && let Some(i) =
                         NodeTraits::of(&MatchRecord::from_record(&src.record)).usable_ins
-                    {
-                        ins.insert(i);
-                    }
+                {
+                    ins.insert(i);
                 }
             }
             if ins.len() > 1 {

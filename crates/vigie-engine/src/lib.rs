@@ -389,6 +389,20 @@ impl EngineConfig {
 /// RocksDB). Reads (search, PIX, views) run outside the lock. The WAL fsync is done after the
 /// lock is released and shared by concurrent writers (group commit); a call returns only after
 /// its own write is durable under [`SyncPolicy::Always`].
+///
+/// # Golden record (survivorship)
+/// When a member of the enterprise identity is qualified (`QUAL`), the strict traits (birth
+/// name, birth first names, birth date, sex, birthplace), the INS and the status come unaltered
+/// from the most recently changed qualified member. Every other field — and the strict traits
+/// when no member is qualified — takes the most recent non-empty value among the members.
+///
+/// # Linking
+/// A new source joins the enterprise of its strongest auto-link candidate (certain INS matches
+/// first) unless that enterprise holds a member separated from it (unlink, review) or a
+/// contradicting usable INS or known sex; otherwise it gets a new enterprise identity, with a
+/// review item against its best review-band candidate. An update keeps its enterprise unless
+/// its new traits contradict the other members (then it is detached and flagged
+/// [`FLAG_UPDATE_CONFLICT`]); a lone source whose update now auto-links joins the other identity.
 pub struct Engine {
     store: Store,
     model: Model,

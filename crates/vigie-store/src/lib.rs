@@ -175,6 +175,9 @@ impl Cf {
     }
 }
 
+/// Visits raw (key, value) rows; returns false to stop.
+pub type RawVisitor<'a> = dyn FnMut(&[u8], &[u8]) -> Result<bool, StoreError> + 'a;
+
 /// Computes the index terms of a record (normalised names, phonetic keys, blocking keys…).
 pub type TermsFn = dyn Fn(&IdentityRecord) -> Vec<String> + Send + Sync;
 
@@ -398,12 +401,7 @@ impl Store {
     ///
     /// # Errors
     /// Storage.
-    pub fn scan(
-        &self,
-        cf: Cf,
-        start: &[u8],
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool, StoreError>,
-    ) -> Result<(), StoreError> {
+    pub fn scan(&self, cf: Cf, start: &[u8], visit: &mut RawVisitor<'_>) -> Result<(), StoreError> {
         self.inner.scan(cf, start, visit)
     }
 
@@ -684,7 +682,7 @@ impl Inner {
         &self,
         cf: Cf,
         start: &[u8],
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool, StoreError>,
+        visit: &mut RawVisitor<'_>,
     ) -> Result<(), StoreError> {
         let iter = self
             .db
