@@ -19,7 +19,9 @@ use vigie_audit::html::{HtmlOptions, Lang};
 use vigie_audit::report::AuditReport;
 use vigie_audit::{AuditOptions, FALLBACK_PRODUCER, Phase, fallback_evidence};
 use vigie_batch::pipeline::{self, NoProgress, PipelineOptions};
-use vigie_core::matching::model::Decision;
+use vigie_batch::input::Input;
+use vigie_core::ids::RecordId;
+use vigie_core::matching::model::{Decision, Model};
 use vigie_core::record::IdentityRecord;
 
 use crate::input_args::{InputArgs, print_report};
@@ -50,6 +52,10 @@ pub enum EvidenceArg {
 pub struct AuditArgs {
     #[command(flatten)]
     input: InputArgs,
+    /// Audit the live store in this data directory instead of a file (`--input`): every active
+    /// source identity, with the store's model as duplicate evidence.
+    #[arg(long, value_name = "DIR", conflicts_with = "input")]
+    data_dir: Option<PathBuf>,
     /// HTML report: one self-contained file (inline CSS, SVG charts, JS; no network).
     #[arg(long, short, value_name = "REPORT.html")]
     output: Option<PathBuf>,
@@ -131,12 +137,25 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<i32> {
         bar
     };
     bar.set_message("reading");
-    let input = args.input.read()?;
+    let (input, input_name, model) = match &args.data_dir {
+        Some(dir) => {
+            let (input, model) = read_store(dir)?;
+            (input, dir.display().to_string(), Some(model))
+        }
+        None => {
+            let path = args.input.path()?;
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            (args.input.read()?, name, None)
+        }
+    };
     bar.inc(1);
     let (evidence, producer) = match args.evidence {
         EvidenceArg::Engine => {
             bar.set_message("duplicate evidence (matching engine)");
-            engine_evidence(&input.records)?
+            engine_evidence(&input.records, model)?
         }
         EvidenceArg::Fallback => {
             bar.set_message("duplicate evidence (fallback)");
@@ -153,10 +172,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<i32> {
             .report_date
             .clone()
             .unwrap_or_else(vigie_audit::now_iso8601),
-        input_name: args.input.input.file_name().map_or_else(
-            || args.input.input.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        ),
+        input_name,
         fallback: args.evidence == EvidenceArg::Fallback,
         producer,
         cross_source: args.cross_source,
@@ -302,13 +318,52 @@ fn print_summary(report: &AuditReport) {
     }
 }
 
-/// Duplicate evidence from the matching engine: the model is trained on the input and the pairs,
-/// decisions and clusters are those `vigie dedupe` would write for the same file.
-fn engine_evidence(records: &[IdentityRecord]) -> anyhow::Result<(DuplicateEvidence, String)> {
+/// The active source identities of a store, each named by its key (`LOCAL_ID^^^DOMAIN`), and
+/// the store's model.
+fn read_store(dir: &Path) -> anyhow::Result<(Input, Model)> {
+    let engine = vigie_engine::Engine::open(vigie_engine::EngineConfig {
+        data_dir: dir.to_path_buf(),
+        model: None,
+        sync: vigie_engine::SyncPolicy::Always,
+        candidate_limit: 100,
+    })
+    .with_context(|| format!("opening the store in {}", dir.display()))?;
+    let mut records = Vec::new();
+    let mut bad_key = None;
+    engine.export(&mut |view| {
+        let mut record = view.record.clone();
+        let name = format!("{}^^^{}", view.key.local_id, view.key.domain);
+        match RecordId::new(&name) {
+            Ok(id) => record.record_id = id,
+            Err(e) => bad_key = Some(e),
+        }
+        records.push(record);
+    })?;
+    if let Some(e) = bad_key {
+        return Err(e).context("a stored key does not make a record id");
+    }
+    let model = engine.model();
+    Ok((
+        Input {
+            lines: (1..=records.len() as u64).collect(),
+            records,
+            ..Input::default()
+        },
+        model,
+    ))
+}
+
+/// Duplicate evidence from the matching engine: with no model, one is trained on the input and
+/// the pairs, decisions and clusters are those `vigie dedupe` would write for the same file;
+/// with a store's model, those the MPI decides online.
+fn engine_evidence(
+    records: &[IdentityRecord],
+    model: Option<Model>,
+) -> anyhow::Result<(DuplicateEvidence, String)> {
     let mut prepared = pipeline::prepare(records, &NoProgress);
     let outcome = pipeline::dedupe(
         &mut prepared,
-        None,
+        model,
         &PipelineOptions::default(),
         &NoProgress,
     )?;

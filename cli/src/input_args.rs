@@ -1,7 +1,7 @@
 //! The input options shared by every command that reads an identity file, and the summary of
 //! what the read skipped or could not parse (counts and line numbers, never values).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use vigie_batch::input::{Encoding, Input, InputReport, ReadOptions, parse_mapping, read_path};
@@ -10,9 +10,10 @@ use vigie_core::record::ParseOptions;
 /// Where and how to read identity records.
 #[derive(Debug, Clone, clap::Args)]
 pub struct InputArgs {
-    /// Identity CSV in the canonical format (or mapped with --map).
+    /// Identity CSV in the canonical format (or mapped with --map). Required, except by the
+    /// commands that can read a store instead (`vigie audit --data-dir`).
     #[arg(long, short)]
-    pub input: PathBuf,
+    pub input: Option<PathBuf>,
     /// Read canonical FIELD from COLUMN of the file (repeatable), e.g. `--map birth_name=surname`.
     #[arg(long = "map", value_name = "FIELD=COLUMN")]
     pub map: Vec<String>,
@@ -60,11 +61,21 @@ impl InputArgs {
     /// Reads the file.
     ///
     /// # Errors
-    /// When the file cannot be read, or a bad row under --strict.
+    /// When `--input` is missing, the file cannot be read, or a bad row under --strict.
     pub fn read(&self) -> anyhow::Result<Input> {
+        let path = self.path()?;
         let options = self.options()?;
-        read_path(&self.input, &options)
-            .with_context(|| format!("reading {}", self.input.display()))
+        read_path(path, &options).with_context(|| format!("reading {}", path.display()))
+    }
+
+    /// The input file.
+    ///
+    /// # Errors
+    /// When `--input` was not given.
+    pub fn path(&self) -> anyhow::Result<&Path> {
+        self.input
+            .as_deref()
+            .context("the input file is missing: give --input FILE.csv")
     }
 }
 

@@ -10,6 +10,7 @@ mod cmd_explain;
 mod cmd_generate;
 mod cmd_ins;
 mod cmd_normalize;
+mod cmd_store;
 mod cmd_train;
 mod input_args;
 
@@ -48,6 +49,33 @@ enum Command {
     Evaluate(cmd_evaluate::EvaluateArgs),
     /// Report how the blocking rules cut a file.
     BlockingReport(cmd_blocking_report::BlockingReportArgs),
+    /// Bulk-load an identity file into a store (dedupe, then store and index written in bulk).
+    Import(cmd_store::ImportArgs),
+    /// Write every source identity of a store with its enterprise identity (canonical CSV).
+    Export(cmd_store::ExportArgs),
+    /// Check a store: store ↔ index ↔ links consistency and the audit hash chain.
+    Verify(cmd_store::VerifyArgs),
+    /// Candidate index maintenance.
+    #[command(subcommand)]
+    Index(cmd_store::IndexCommand),
+    /// History of an enterprise identity.
+    History(cmd_store::HistoryArgs),
+    /// The review queue of a store.
+    #[command(subcommand)]
+    Review(cmd_store::ReviewCommand),
+    /// Merge two local ids of one domain (A40 semantics).
+    Merge(cmd_store::MergeArgs),
+    /// Undo a merge, restoring the state before it.
+    Unmerge(cmd_store::UnmergeArgs),
+    /// Link two source identities (same person).
+    Link(cmd_store::LinkArgs),
+    /// Detach a source identity from its enterprise identity (remembered).
+    Unlink(cmd_store::UnlinkArgs),
+    /// Explain a stored decision (the waterfall).
+    Decision(cmd_store::DecisionArgs),
+    /// The store's tamper-evident audit trail.
+    #[command(subcommand)]
+    AuditLog(cmd_store::AuditLogCommand),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +90,24 @@ fn main() -> ExitCode {
         Command::Explain(args) => cmd_explain::run(args),
         Command::Evaluate(args) => cmd_evaluate::run(args),
         Command::BlockingReport(args) => cmd_blocking_report::run(args),
+        Command::Import(args) => cmd_store::import(args),
+        Command::Export(args) => cmd_store::export(args),
+        Command::Verify(args) => cmd_store::verify(args),
+        Command::Index(cmd_store::IndexCommand::Rebuild(args)) => cmd_store::index_rebuild(args),
+        Command::History(args) => cmd_store::history(args),
+        Command::Review(cmd_store::ReviewCommand::List(args)) => cmd_store::review_list(args),
+        Command::Review(cmd_store::ReviewCommand::Resolve(args)) => cmd_store::review_resolve(args),
+        Command::Merge(args) => cmd_store::merge(args),
+        Command::Unmerge(args) => cmd_store::unmerge(args),
+        Command::Link(args) => cmd_store::link(args),
+        Command::Unlink(args) => cmd_store::unlink(args),
+        Command::Decision(args) => cmd_store::decision(args),
+        Command::AuditLog(cmd_store::AuditLogCommand::Verify(args)) => {
+            cmd_store::audit_log_verify(args)
+        }
+        Command::AuditLog(cmd_store::AuditLogCommand::Export(args)) => {
+            cmd_store::audit_log_export(args)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

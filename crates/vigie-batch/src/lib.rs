@@ -7,5 +7,6 @@
 pub mod input;
 pub mod metrics;
 pub mod model_file;
+pub mod output;
 pub mod pipeline;
 pub mod report;
