@@ -375,7 +375,11 @@ impl Engine {
     /// Registers or updates a source identity (A01/A04/A05/A08/A28/A31, FHIR PUT). The record's
     /// `source`/`local_id` must be set. Candidates from the index are scored with the model and the
     /// French rules: auto-link, review, or a new enterprise identity.
-    pub fn register(&self, record: IdentityRecord, actor: &Actor) -> Result<RegisterOutcome, EngineError> {
+    pub fn register(
+        &self,
+        record: IdentityRecord,
+        actor: &Actor,
+    ) -> Result<RegisterOutcome, EngineError> {
         let _ = (record, actor);
         unimplemented!("interface stub")
     }
@@ -401,18 +405,31 @@ impl Engine {
     }
     /// Scores a full identity against the MPI ($match), best first, at most `limit` hits, with
     /// the model's probability and band.
-    pub fn match_identity(&self, probe: &IdentityRecord, limit: usize) -> Result<Vec<SearchHit>, EngineError> {
+    pub fn match_identity(
+        &self,
+        probe: &IdentityRecord,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, EngineError> {
         let _ = (probe, limit);
         unimplemented!("interface stub")
     }
     /// PIX: the keys of the key's enterprise identity in `target_domains` (all when empty).
     /// NotFound when the key is unknown. A key merged away (A40) is unknown.
-    pub fn cross_reference(&self, key: &SourceKey, target_domains: &[DomainId]) -> Result<CrossReference, EngineError> {
+    pub fn cross_reference(
+        &self,
+        key: &SourceKey,
+        target_domains: &[DomainId],
+    ) -> Result<CrossReference, EngineError> {
         let _ = (key, target_domains);
         unimplemented!("interface stub")
     }
     /// Manually links two source identities (their enterprise identities are joined).
-    pub fn link(&self, a: &SourceKey, b: &SourceKey, actor: &Actor) -> Result<EnterpriseId, EngineError> {
+    pub fn link(
+        &self,
+        a: &SourceKey,
+        b: &SourceKey,
+        actor: &Actor,
+    ) -> Result<EnterpriseId, EngineError> {
         let _ = (a, b, actor);
         unimplemented!("interface stub")
     }
@@ -425,7 +442,12 @@ impl Engine {
     }
     /// A40 merge within one domain: `merged` is retired into `surviving`. When `surviving` is
     /// unknown, the merged identity is renamed (change of id). Returns the merge id for unmerge.
-    pub fn merge(&self, surviving: &SourceKey, merged: &SourceKey, actor: &Actor) -> Result<MergeId, EngineError> {
+    pub fn merge(
+        &self,
+        surviving: &SourceKey,
+        merged: &SourceKey,
+        actor: &Actor,
+    ) -> Result<MergeId, EngineError> {
         let _ = (surviving, merged, actor);
         unimplemented!("interface stub")
     }
@@ -435,7 +457,12 @@ impl Engine {
         unimplemented!("interface stub")
     }
     /// A47: changes a local id. Conflict when `new` is owned by another patient.
-    pub fn change_local_id(&self, old: &SourceKey, new: &SourceKey, actor: &Actor) -> Result<(), EngineError> {
+    pub fn change_local_id(
+        &self,
+        old: &SourceKey,
+        new: &SourceKey,
+        actor: &Actor,
+    ) -> Result<(), EngineError> {
         let _ = (old, new, actor);
         unimplemented!("interface stub")
     }
@@ -445,7 +472,12 @@ impl Engine {
         unimplemented!("interface stub")
     }
     /// Resolves a review item.
-    pub fn review_resolve(&self, id: ReviewId, resolution: Resolution, actor: &Actor) -> Result<(), EngineError> {
+    pub fn review_resolve(
+        &self,
+        id: ReviewId,
+        resolution: Resolution,
+        actor: &Actor,
+    ) -> Result<(), EngineError> {
         let _ = (id, resolution, actor);
         unimplemented!("interface stub")
     }
@@ -475,7 +507,11 @@ impl Engine {
         unimplemented!("interface stub")
     }
     /// Notifications with `seq > after`, at most `limit` (ITI-10 outbox).
-    pub fn notifications(&self, after: u64, limit: usize) -> Result<Vec<Notification>, EngineError> {
+    pub fn notifications(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Notification>, EngineError> {
         let _ = (after, limit);
         unimplemented!("interface stub")
     }
@@ -485,7 +521,11 @@ impl Engine {
         unimplemented!("interface stub")
     }
     /// Bulk load: dedupes the records with the batch engine and writes store and index in bulk.
-    pub fn import(&self, records: Vec<IdentityRecord>, actor: &Actor) -> Result<Stats, EngineError> {
+    pub fn import(
+        &self,
+        records: Vec<IdentityRecord>,
+        actor: &Actor,
+    ) -> Result<Stats, EngineError> {
         let _ = (records, actor);
         unimplemented!("interface stub")
     }
