@@ -128,6 +128,17 @@ pub fn prepare(records: &[IdentityRecord], progress: &dyn Progress) -> Vec<Match
     prepared
 }
 
+/// Prepares one record with the calling thread's name cache (for preparing while reading, e.g.
+/// in [`crate::input::read_path_mapped`]); call [`clear_name_caches`] afterwards.
+pub fn prepare_cached(record: &IdentityRecord) -> MatchRecord {
+    NAME_CACHE.with(|cache| MatchRecord::from_record_cached(record, &mut cache.borrow_mut()))
+}
+
+/// Empties the name caches of the pool's threads (after [`prepare_cached`]).
+pub fn clear_name_caches() {
+    rayon::broadcast(|_| NAME_CACHE.with(|cache| *cache.borrow_mut() = NameCache::default()));
+}
+
 /// The order that puts records with similar names next to each other in memory (Phonex of the
 /// birth name, birth date, then input order): candidate pairs then mostly compare neighbours,
 /// which is several times faster than chasing records across the whole file.
