@@ -9,7 +9,7 @@ persons=${1:?persons}
 work=${2:-/tmp/vigie-bench-$persons}
 venv=${PEERS_VENV:-$HOME/.cache/vigie-peers}
 vigie=${VIGIE:-${CARGO_TARGET_DIR:-$HOME/.cache/vigie/target}/release/vigie}
-peers="$root/../shared/peers"
+peers=${PEERS_DIR:-$root/../shared/peers}
 mkdir -p "$work"
 [ -f "$work/records.csv" ] || "$vigie" generate --persons "$persons" --seed 42 --out "$work"
 echo "records: $(($(wc -l < "$work/records.csv") - 1))"

@@ -8,8 +8,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 work=${1:-/tmp/vigie-febrl}
 venv=${PEERS_VENV:-$HOME/.cache/vigie-peers}
 vigie=${VIGIE:-${CARGO_TARGET_DIR:-$HOME/.cache/vigie/target}/release/vigie}
+peers=${PEERS_DIR:-$root/../shared/peers}
 mkdir -p "$work"
-"$venv/bin/python" "$root/../shared/peers/export_febrl.py" "$work/raw" >/dev/null
+"$venv/bin/python" "$peers/export_febrl.py" "$work/raw" >/dev/null
 python3 "$root/benches/scripts/febrl_prepare.py" "$work/raw" "$work"
 map=(--map record_id=rec_id --map first_names=given_name --map birth_name=surname
      --map birth_date=date_of_birth --map city=suburb --map other_id=soc_sec_id)

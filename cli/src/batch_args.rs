@@ -13,6 +13,8 @@ use vigie_core::matching::blocking::BlockLimits;
 use vigie_core::matching::model::Thresholds;
 use vigie_core::matching::prepare::MatchRecord;
 
+use vigie_batch::input::read_path_mapped;
+
 use crate::input_args::{InputArgs, print_report};
 
 /// Batch options.
@@ -192,11 +194,21 @@ pub struct PreparedInput {
 /// # Errors
 /// The input cannot be read.
 pub fn read_and_prepare(input: &InputArgs, progress: &Bars) -> anyhow::Result<PreparedInput> {
-    progress.start("reading", None);
-    let read = input.read()?;
+    progress.start("reading and preparing", None);
+    let options = input.options()?;
+    // Each record is prepared by the worker that parsed it: the parsed records are never all
+    // held at once.
+    let read = read_path_mapped(&input.input, &options, |record| {
+        let prepared = pipeline::prepare_cached(&record);
+        (record.record_id, prepared)
+    })
+    .with_context(|| format!("reading {}", input.input.display()));
+    pipeline::clear_name_caches();
+    let read = read?;
     progress.finish();
     print_report(&read.report);
-    let records = pipeline::prepare(&read.records, progress);
-    let ids = read.records.into_iter().map(|r| r.record_id).collect();
-    Ok(PreparedInput { ids, records })
+    Ok(PreparedInput {
+        ids: read.ids,
+        records: read.items,
+    })
 }

@@ -189,6 +189,9 @@ fn write_review(path: &PathBuf, ids: &[RecordId], outcome: &DedupeOutcome) -> an
 
 fn print_summary(ids: &[RecordId], outcome: &DedupeOutcome, wall: f64) {
     if let Some(training) = &outcome.training {
+        if let Some(reason) = &training.fallback {
+            eprintln!("{}", crate::cmd_train::fallback_note(reason));
+        }
         let l = &training.lambda;
         eprintln!(
             "lambda {:.4e} ({}); from candidates {:.4e}, from usable INS {}",

@@ -32,10 +32,18 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<i32> {
     model_file::save(&args.model_out, &model, Some(&report))?;
     let summary = TrainingDto::from_report(&report);
     eprintln!("{}", serde_json::to_string_pretty(&summary)?);
+    if let Some(reason) = &report.fallback {
+        eprintln!("{}", fallback_note(reason));
+    }
     eprintln!(
         "model {} written to {}",
         model.version(),
         args.model_out.display()
     );
     Ok(0)
+}
+
+/// The stderr note when the input was too small to train on.
+pub fn fallback_note(reason: &str) -> String {
+    format!("note: {reason}; using the default model instead of training")
 }

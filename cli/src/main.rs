@@ -18,6 +18,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of the system allocator: the batch commands allocate millions of small
+/// strings from several threads, where glibc's malloc spent about a quarter of the CPU time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Vigie: patient identity matching and identitovigilance tools.
 #[derive(Debug, Parser)]
 #[command(name = "vigie", version, about)]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
-use vigie_batch::input::{ReadOptions, read_path, read_records};
+use vigie_batch::input::{ReadOptions, read_path, read_path_mapped, read_records};
 use vigie_batch::pipeline::{self, NoProgress, PipelineOptions};
 use vigie_batch::{metrics, model_file};
 use vigie_core::matching::comparison::{ComparisonKind, level};
@@ -277,4 +277,38 @@ fn explain_prints_the_waterfall() {
     ]);
     assert_eq!(code, 0, "{err}");
     insta::assert_snapshot!(out);
+}
+
+/// Reading with each record prepared by the worker that parsed it (what `vigie dedupe` does)
+/// gives the records, ids and report of reading first and preparing afterwards, whatever the
+/// number of threads.
+#[test]
+fn preparing_while_reading_matches_reading_then_preparing() {
+    let config = vigie_synth::GenerateConfig::new(3000, 5);
+    let (records_csv, _) = vigie_synth::generate_table(&config);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("records.csv");
+    std::fs::write(&path, &records_csv).unwrap();
+    let input = read_path(&path, &ReadOptions::default()).unwrap();
+    let expected = pipeline::prepare(&input.records, &NoProgress);
+    for threads in [1, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let mapped = pool.install(|| {
+            let mapped = read_path_mapped(&path, &ReadOptions::default(), |record| {
+                let prepared = pipeline::prepare_cached(&record);
+                (record.record_id, prepared)
+            })
+            .unwrap();
+            pipeline::clear_name_caches();
+            mapped
+        });
+        assert_eq!(mapped.items, expected);
+        let ids: Vec<_> = input.records.iter().map(|r| r.record_id.clone()).collect();
+        assert_eq!(mapped.ids, ids);
+        assert_eq!(mapped.lines, input.lines);
+        assert_eq!(mapped.report, input.report);
+    }
 }

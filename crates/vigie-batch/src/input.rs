@@ -8,11 +8,13 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::io::Read;
 use std::path::Path;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use vigie_core::ids::RecordId;
 use vigie_core::record::{Field, Finding, IdentityRecord, ParseOptions, RawRecord, parse_record};
 
 /// How the bytes of the file are decoded.
@@ -143,18 +145,58 @@ pub struct Input {
     pub report: InputReport,
 }
 
-const CHUNK_ROWS: usize = 65_536;
+/// Bytes read from the file per round; each round is split into pieces parsed in parallel.
+const BLOCK_BYTES: usize = 16 << 20;
+/// Bytes of one piece (one worker's task).
+const PIECE_BYTES: usize = 256 << 10;
+
+/// The records of a file turned into `T` by the parallel workers as soon as they are parsed
+/// (see [`read_mapped`]), in file order.
+#[derive(Debug, Clone)]
+pub struct Mapped<T> {
+    /// The id of each record.
+    pub ids: Vec<RecordId>,
+    /// What each record became.
+    pub items: Vec<T>,
+    /// The 1-based line of each record in the file.
+    pub lines: Vec<u64>,
+    /// The findings of each record that has some: (record index, finding).
+    pub findings: Vec<(usize, Finding)>,
+    /// Counts and skipped rows.
+    pub report: InputReport,
+}
 
 /// Reads a file.
 ///
 /// # Errors
 /// See [`read_records`]; also when the file cannot be opened.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Input, InputError> {
+    read_path_mapped(path, options, |record| (record.record_id.clone(), record)).map(Input::from)
+}
+
+/// Reads a file, turning each record into `T` as [`read_mapped`] does.
+///
+/// # Errors
+/// See [`read_records`]; also when the file cannot be opened.
+pub fn read_path_mapped<T: Send>(
+    path: &Path,
+    options: &ReadOptions,
+    convert: impl Fn(IdentityRecord) -> (RecordId, T) + Sync,
+) -> Result<Mapped<T>, InputError> {
     let file = std::fs::File::open(path).map_err(|source| InputError::Io {
         path: path.display().to_string(),
         source,
     })?;
-    read_records(std::io::BufReader::with_capacity(1 << 20, file), options)
+    let size = file.metadata().map_or(0, |m| m.len());
+    read_in_pieces(file, options, &convert, BLOCK_BYTES, PIECE_BYTES, size).map_err(|error| {
+        match error {
+            InputError::Io { source, .. } => InputError::Io {
+                path: path.display().to_string(),
+                source,
+            },
+            other => other,
+        }
+    })
 }
 
 /// Reads identity records from CSV bytes.
@@ -163,12 +205,332 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Input, InputError
 /// When the header cannot be read or has no `record_id` column, when a mapping is wrong, or at
 /// the first bad row under `strict`.
 pub fn read_records(reader: impl Read, options: &ReadOptions) -> Result<Input, InputError> {
-    let mut csv_reader = csv::ReaderBuilder::new()
+    read_mapped(reader, options, |record| (record.record_id.clone(), record)).map(Input::from)
+}
+
+impl From<Mapped<IdentityRecord>> for Input {
+    fn from(mapped: Mapped<IdentityRecord>) -> Input {
+        Input {
+            records: mapped.items,
+            lines: mapped.lines,
+            findings: mapped.findings,
+            report: mapped.report,
+        }
+    }
+}
+
+/// Reads identity records from CSV bytes and turns each into `T` with `convert` (which returns
+/// the record's id and what to keep), in parallel, as soon as it is parsed: a caller that keeps
+/// a smaller form of the records never holds them all.
+///
+/// The bytes are read in blocks, split at record ends (a line feed outside quotes, with the
+/// quoting rules of the `csv` crate), and the pieces are parsed on the rayon pool; rows keep their
+/// line numbers, and rows are skipped or refused exactly as a sequential read would.
+///
+/// # Errors
+/// As [`read_records`]; an I/O error while reading.
+pub fn read_mapped<T: Send>(
+    reader: impl Read,
+    options: &ReadOptions,
+    convert: impl Fn(IdentityRecord) -> (RecordId, T) + Sync,
+) -> Result<Mapped<T>, InputError> {
+    read_in_pieces(reader, options, &convert, BLOCK_BYTES, PIECE_BYTES, 0)
+}
+
+/// One piece of the input: whole records, from `start` to `end` of the block, starting at
+/// file line `line`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Piece {
+    start: usize,
+    end: usize,
+    line: u64,
+}
+
+/// Quoting state of the record scanner, as the `csv` crate reads: a quote opens a quoted field
+/// only at the start of a field; inside, `""` is a literal quote and a lone quote closes it.
+#[derive(Debug, Clone, Copy)]
+struct Scanner {
+    delimiter: u8,
+    in_quotes: bool,
+    field_start: bool,
+    just_closed: bool,
+}
+
+impl Scanner {
+    fn new(delimiter: u8) -> Scanner {
+        Scanner {
+            delimiter,
+            in_quotes: false,
+            field_start: true,
+            just_closed: false,
+        }
+    }
+
+    /// Feeds one byte; true when it ends a record at a line feed.
+    fn feed(&mut self, byte: u8) -> bool {
+        if self.in_quotes {
+            if byte == b'"' {
+                self.in_quotes = false;
+                self.just_closed = true;
+            }
+            return false;
+        }
+        let just_closed = std::mem::take(&mut self.just_closed);
+        if byte == b'"' && (self.field_start || just_closed) {
+            self.in_quotes = true;
+            self.field_start = false;
+            return false;
+        }
+        if byte == b'\n' {
+            self.field_start = true;
+            return true;
+        }
+        self.field_start = byte == self.delimiter || byte == b'\r';
+        false
+    }
+}
+
+/// Splits `bytes` (starting at a record start, file line `line`) into pieces of about
+/// `piece_bytes` that end at record ends. Returns the pieces and where the unfinished tail
+/// starts (`bytes.len()` at the end of the input, where the tail is the last piece).
+fn split_pieces(
+    bytes: &[u8],
+    delimiter: u8,
+    line: u64,
+    piece_bytes: usize,
+    at_eof: bool,
+) -> (Vec<Piece>, usize) {
+    let mut scanner = Scanner::new(delimiter);
+    let mut pieces = Vec::new();
+    let mut piece = Piece {
+        start: 0,
+        end: 0,
+        line,
+    };
+    let mut newlines = 0u64;
+    let mut boundary = 0usize;
+    let cut = |end: usize, newlines: u64, pieces: &mut Vec<Piece>, piece: &mut Piece| {
+        if end - piece.start >= piece_bytes {
+            piece.end = end;
+            pieces.push(*piece);
+            *piece = Piece {
+                start: end,
+                end,
+                line: line + newlines,
+            };
+        }
+    };
+    // 64-byte chunks: one without quotes (outside a quoted field) needs no byte-by-byte state:
+    // its line feeds all end records.
+    for (chunk_index, chunk) in bytes.chunks(64).enumerate() {
+        let base = chunk_index * 64;
+        if !scanner.in_quotes && !scanner.just_closed && !chunk.contains(&b'"') {
+            if let Some(last) = chunk.iter().rposition(|&b| b == b'\n') {
+                newlines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+                boundary = base + last + 1;
+                cut(boundary, newlines, &mut pieces, &mut piece);
+            }
+            if let Some(&last) = chunk.last() {
+                scanner.field_start = last == b'\n' || last == b'\r' || last == delimiter;
+            }
+            continue;
+        }
+        for (offset, &byte) in chunk.iter().enumerate() {
+            if byte == b'\n' {
+                newlines += 1;
+            }
+            if scanner.feed(byte) {
+                boundary = base + offset + 1;
+                cut(boundary, newlines, &mut pieces, &mut piece);
+            }
+        }
+    }
+    let tail = if at_eof { bytes.len() } else { boundary };
+    if tail > piece.start {
+        piece.end = tail;
+        pieces.push(piece);
+    }
+    (pieces, tail)
+}
+
+/// Appends up to `amount` bytes of the input to `buffer`; false once the input is exhausted.
+fn fill(reader: &mut impl Read, buffer: &mut Vec<u8>, amount: usize) -> Result<bool, InputError> {
+    let read = reader
+        .by_ref()
+        .take(amount as u64)
+        .read_to_end(buffer)
+        .map_err(|source| InputError::Io {
+            path: "input".to_owned(),
+            source,
+        })?;
+    Ok(read == amount && amount > 0)
+}
+
+fn csv_reader<'a>(bytes: &'a [u8], options: &ReadOptions) -> csv::Reader<&'a [u8]> {
+    csv::ReaderBuilder::new()
         .delimiter(options.delimiter.unwrap_or(b','))
         .flexible(true)
-        .has_headers(true)
-        .from_reader(reader);
-    let header = csv_reader.byte_headers()?.clone();
+        .has_headers(false)
+        .from_reader(bytes)
+}
+
+/// What a worker made of one row.
+enum RowResult<T> {
+    Parsed {
+        line: u64,
+        id: RecordId,
+        item: T,
+        findings: Vec<Finding>,
+        windows_1252: bool,
+    },
+    Bad {
+        line: u64,
+        reason: String,
+    },
+}
+
+fn parse_piece<T>(
+    bytes: &[u8],
+    first_line: u64,
+    header_len: usize,
+    columns: &[Option<Field>],
+    options: &ReadOptions,
+    convert: &(impl Fn(IdentityRecord) -> (RecordId, T) + Sync),
+) -> Vec<RowResult<T>> {
+    let mut reader = csv_reader(bytes, options);
+    let mut row = csv::ByteRecord::new();
+    let mut out = Vec::with_capacity(bytes.iter().filter(|&&b| b == b'\n').count() + 1);
+    let mut lines = LineCounter {
+        bytes,
+        offset: 0,
+        line: first_line,
+    };
+    loop {
+        match reader.read_byte_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = lines.record_line(row.position().map_or(0, |p| p.byte()));
+                if row.len() != header_len {
+                    let reason = format!("{} fields where the header has {header_len}", row.len());
+                    out.push(RowResult::Bad { line, reason });
+                    continue;
+                }
+                out.push(match parse_row(&row, columns, options) {
+                    RowOutcome::Bad(reason) => RowResult::Bad { line, reason },
+                    RowOutcome::Parsed {
+                        parsed,
+                        windows_1252,
+                    } => {
+                        let vigie_core::record::Parsed { record, findings } = *parsed;
+                        let (id, item) = convert(record);
+                        RowResult::Parsed {
+                            line,
+                            id,
+                            item,
+                            findings,
+                            windows_1252,
+                        }
+                    }
+                });
+            }
+            Err(error) => {
+                let line = lines.record_line(error.position().map_or(0, |p| p.byte()));
+                let reason = format!("unreadable row: {}", error.kind_label());
+                out.push(RowResult::Bad { line, reason });
+            }
+        }
+    }
+    out
+}
+
+/// The file line of records from their byte offsets in a piece (offsets never decrease).
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl LineCounter<'_> {
+    /// The line on which the record read from byte `start` begins: the csv reader starts a
+    /// record at the end of the previous one, so line ends and blank lines are skipped first.
+    fn record_line(&mut self, start: u64) -> u64 {
+        let start = usize::try_from(start).unwrap_or(usize::MAX);
+        let mut offset = self.offset.max(start.min(self.bytes.len()));
+        while matches!(self.bytes.get(offset), Some(b'\r' | b'\n')) {
+            offset += 1;
+        }
+        let skipped = self.bytes.get(self.offset..offset).unwrap_or_default();
+        self.line += skipped.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.offset = offset;
+        self.line
+    }
+}
+
+/// Record ids seen so far, by hash (the ids themselves live in the output).
+#[derive(Default)]
+struct SeenIds {
+    by_hash: FxHashMap<u64, usize>,
+    collided: FxHashMap<String, usize>,
+}
+
+impl SeenIds {
+    /// The index of the earlier record with this id, or remembers `index` for it.
+    fn first_or_insert(&mut self, ids: &[RecordId], id: &RecordId, index: usize) -> Option<usize> {
+        let hash = rustc_hash::FxBuildHasher.hash_one(id.as_str());
+        match self.by_hash.get(&hash) {
+            None => {
+                self.by_hash.insert(hash, index);
+                None
+            }
+            Some(&first) if ids.get(first) == Some(id) => Some(first),
+            Some(_) => match self.collided.get(id.as_str()) {
+                Some(&first) => Some(first),
+                None => {
+                    self.collided.insert(id.as_str().to_owned(), index);
+                    None
+                }
+            },
+        }
+    }
+}
+
+fn read_in_pieces<T: Send>(
+    mut reader: impl Read,
+    options: &ReadOptions,
+    convert: &(impl Fn(IdentityRecord) -> (RecordId, T) + Sync),
+    block_bytes: usize,
+    piece_bytes: usize,
+    size_hint: u64,
+) -> Result<Mapped<T>, InputError> {
+    let delimiter = options.delimiter.unwrap_or(b',');
+    let mut buffer: Vec<u8> = Vec::with_capacity(block_bytes.min(BLOCK_BYTES) + (1 << 16));
+    // The header: the first record, read whole even when it is longer than a block.
+    let mut more = true;
+    let mut header_end = None;
+    let mut scanner = Scanner::new(delimiter);
+    let mut scanned = 0;
+    // Blank lines before the header are skipped, as the csv reader does.
+    let mut content = false;
+    while header_end.is_none() {
+        if scanned == buffer.len() {
+            if !more {
+                break;
+            }
+            more = fill(&mut reader, &mut buffer, block_bytes)?;
+        }
+        for (index, &byte) in buffer.iter().enumerate().skip(scanned) {
+            content |= byte != b'\n' && byte != b'\r';
+            if scanner.feed(byte) && content {
+                header_end = Some(index + 1);
+                break;
+            }
+        }
+        scanned = header_end.unwrap_or(buffer.len());
+    }
+    let header_end = header_end.unwrap_or(buffer.len());
+    let mut header = csv::ByteRecord::new();
+    let mut header_reader = csv_reader(buffer.get(..header_end).unwrap_or_default(), options);
+    header_reader.read_byte_record(&mut header)?;
     let header_names: Vec<String> = header
         .iter()
         .enumerate()
@@ -185,51 +547,117 @@ pub fn read_records(reader: impl Read, options: &ReadOptions) -> Result<Input, I
         })
         .collect();
     let columns = column_fields(&header_names, &options.mapping)?;
-    let mut input = Input::default();
-    input.report.unknown_columns = header_names
+    let mut out = Mapped {
+        ids: Vec::new(),
+        items: Vec::new(),
+        lines: Vec::new(),
+        findings: Vec::new(),
+        report: InputReport {
+            unknown_columns: header_names
+                .iter()
+                .zip(&columns)
+                .filter(|(_, field)| field.is_none())
+                .map(|(name, _)| name.clone())
+                .collect(),
+            ..InputReport::default()
+        },
+    };
+    // Lines before the first data byte (the header's own line feeds, and blank lines).
+    let mut line = 1 + buffer
+        .get(..header_end)
+        .unwrap_or_default()
         .iter()
-        .zip(&columns)
-        .filter(|(_, field)| field.is_none())
-        .map(|(name, _)| name.clone())
-        .collect();
-
-    let mut seen_ids: FxHashMap<String, u64> = FxHashMap::default();
-    let mut chunk: Vec<(u64, csv::ByteRecord)> = Vec::with_capacity(CHUNK_ROWS);
-    let mut row = csv::ByteRecord::new();
+        .filter(|&&b| b == b'\n')
+        .count() as u64;
+    buffer.drain(..header_end);
+    let mut seen = SeenIds::default();
+    // Bytes to add to the buffer before the next split (more when a record is longer than that).
+    let mut want = block_bytes.saturating_sub(buffer.len());
     loop {
-        let more = match csv_reader.read_byte_record(&mut row) {
-            Ok(more) => more,
-            Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
-                input.report.rows += 1;
-                skip_row(
-                    &mut input,
+        if more && want > 0 {
+            more = fill(&mut reader, &mut buffer, want)?;
+        }
+        let (pieces, tail) = split_pieces(&buffer, delimiter, line, piece_bytes, !more);
+        let results: Vec<Vec<RowResult<T>>> = pieces
+            .par_iter()
+            .map(|piece| {
+                parse_piece(
+                    buffer.get(piece.start..piece.end).unwrap_or_default(),
+                    piece.line,
+                    header.len(),
+                    &columns,
                     options,
-                    line,
-                    format!("unreadable row: {}", error.kind_label()),
-                )?;
-                continue;
-            }
-        };
-        if more {
-            let line = row.position().map_or(0, |p| p.line());
-            input.report.rows += 1;
-            if row.len() != header.len() {
-                let reason = format!("{} fields where the header has {}", row.len(), header.len());
-                skip_row(&mut input, options, line, reason)?;
-                continue;
-            }
-            chunk.push((line, std::mem::take(&mut row)));
+                    convert,
+                )
+            })
+            .collect();
+        line += buffer
+            .get(..tail)
+            .unwrap_or_default()
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        if out.items.is_empty() && size_hint > 0 && tail > 0 {
+            // Room for the whole file, from the size of the rows of the first block.
+            let rows: usize = results.iter().map(Vec::len).sum();
+            let expected = (rows as f64 * size_hint as f64 / tail as f64 * 1.02) as usize;
+            let expected = expected.min(crate::pipeline::MAX_RECORDS);
+            out.ids.reserve(expected);
+            out.items.reserve(expected);
+            out.lines.reserve(expected);
         }
-        if chunk.len() >= CHUNK_ROWS || (!more && !chunk.is_empty()) {
-            parse_chunk(&mut input, &mut seen_ids, &chunk, &columns, options)?;
-            chunk.clear();
+        for result in results.into_iter().flatten() {
+            merge_row(&mut out, &mut seen, result, options)?;
         }
+        buffer.drain(..tail);
         if !more {
             break;
         }
+        want = if tail == 0 {
+            buffer.len().max(block_bytes)
+        } else {
+            block_bytes.saturating_sub(buffer.len())
+        };
     }
-    Ok(input)
+    Ok(out)
+}
+
+fn merge_row<T>(
+    out: &mut Mapped<T>,
+    seen: &mut SeenIds,
+    result: RowResult<T>,
+    options: &ReadOptions,
+) -> Result<(), InputError> {
+    out.report.rows += 1;
+    match result {
+        RowResult::Bad { line, reason } => skip_row(&mut out.report, options, line, reason),
+        RowResult::Parsed {
+            line,
+            id,
+            item,
+            findings,
+            windows_1252,
+        } => {
+            let index = out.items.len();
+            if let Some(first) = seen.first_or_insert(&out.ids, &id, index) {
+                let first = out.lines.get(first).copied().unwrap_or(0);
+                let reason = format!("duplicate record_id (first seen at line {first})");
+                return skip_row(&mut out.report, options, line, reason);
+            }
+            for finding in findings {
+                *out.report
+                    .finding_counts
+                    .entry((finding.field, finding_label(&finding)))
+                    .or_default() += 1;
+                out.findings.push((index, finding));
+            }
+            out.report.rows_decoded_windows_1252 += u64::from(windows_1252);
+            out.ids.push(id);
+            out.items.push(item);
+            out.lines.push(line);
+            Ok(())
+        }
+    }
 }
 
 trait KindLabel {
@@ -251,7 +679,7 @@ impl KindLabel for csv::Error {
 }
 
 fn skip_row(
-    input: &mut Input,
+    report: &mut InputReport,
     options: &ReadOptions,
     line: u64,
     reason: String,
@@ -259,7 +687,7 @@ fn skip_row(
     if options.strict {
         return Err(InputError::BadRow { line, reason });
     }
-    input.report.bad_rows.push(BadRow { line, reason });
+    report.bad_rows.push(BadRow { line, reason });
     Ok(())
 }
 
@@ -269,50 +697,6 @@ enum RowOutcome {
         windows_1252: bool,
     },
     Bad(String),
-}
-
-fn parse_chunk(
-    input: &mut Input,
-    seen_ids: &mut FxHashMap<String, u64>,
-    chunk: &[(u64, csv::ByteRecord)],
-    columns: &[Option<Field>],
-    options: &ReadOptions,
-) -> Result<(), InputError> {
-    let outcomes: Vec<RowOutcome> = chunk
-        .par_iter()
-        .map(|(_, row)| parse_row(row, columns, options))
-        .collect();
-    for ((line, _), outcome) in chunk.iter().zip(outcomes) {
-        match outcome {
-            RowOutcome::Bad(reason) => skip_row(input, options, *line, reason)?,
-            RowOutcome::Parsed {
-                parsed,
-                windows_1252,
-            } => {
-                let id = parsed.record.record_id.as_str();
-                if let Some(first) = seen_ids.get(id) {
-                    let reason = format!("duplicate record_id (first seen at line {first})");
-                    skip_row(input, options, *line, reason)?;
-                    continue;
-                }
-                seen_ids.insert(id.to_owned(), *line);
-                let index = input.records.len();
-                let vigie_core::record::Parsed { record, findings } = *parsed;
-                for finding in findings {
-                    *input
-                        .report
-                        .finding_counts
-                        .entry((finding.field, finding_label(&finding)))
-                        .or_default() += 1;
-                    input.findings.push((index, finding));
-                }
-                input.report.rows_decoded_windows_1252 += u64::from(windows_1252);
-                input.records.push(record);
-                input.lines.push(*line);
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A short, value-free label of a finding's reason, for counting.
@@ -517,6 +901,80 @@ mod tests {
             read(csv.as_bytes(), &ReadOptions::default()),
             Err(InputError::NoRecordIdColumn(_))
         ));
+    }
+
+    /// The ids a sequential csv reader finds (valid, two fields, first occurrence) and its
+    /// number of data records.
+    fn sequential(bytes: &[u8]) -> (Vec<String>, u64) {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(bytes);
+        let mut ids: Vec<String> = Vec::new();
+        let mut rows = 0;
+        let mut row = csv::ByteRecord::new();
+        while reader.read_byte_record(&mut row).unwrap() {
+            rows += 1;
+            let id = std::str::from_utf8(row.get(0).unwrap_or_default()).unwrap();
+            if row.len() == 2 && RecordId::new(id).is_ok() && !ids.iter().any(|i| i == id.trim()) {
+                ids.push(id.trim().to_owned());
+            }
+        }
+        (ids, rows)
+    }
+
+    fn pieces_read(bytes: &[u8], block: usize, piece: usize) -> Mapped<IdentityRecord> {
+        let convert = |record: IdentityRecord| (record.record_id.clone(), record);
+        read_in_pieces(bytes, &ReadOptions::default(), &convert, block, piece, 0).unwrap()
+    }
+
+    proptest::proptest! {
+        /// Splitting at record ends, in blocks and pieces of any size, reads exactly the records
+        /// and line numbers of one sequential csv reader (quoted fields with line feeds,
+        /// doubled quotes, stray quotes, CR LF, blank lines).
+        #[test]
+        fn pieces_read_what_a_sequential_reader_reads(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "b", "c", ",", "\"", "\n", "\r\n", " ", "\"\"", "abcdefghijklmnopqrstuvwxyz"]),
+                0..200,
+            ),
+            block in 1usize..64,
+            piece in 1usize..32,
+        ) {
+            let mut text = "record_id,birth_name\n".to_owned();
+            for part in parts {
+                text.push_str(part);
+            }
+            let bytes = text.as_bytes();
+            let (ids, rows) = sequential(bytes);
+            let whole = pieces_read(bytes, usize::MAX / 4, usize::MAX / 4);
+            let split = pieces_read(bytes, block, piece);
+            for read in [&whole, &split] {
+                let found: Vec<&str> = read.ids.iter().map(RecordId::as_str).collect();
+                proptest::prop_assert_eq!(&found, &ids);
+                proptest::prop_assert_eq!(read.report.rows, rows);
+                let mut lines: Vec<u64> = read.lines.clone();
+                lines.extend(read.report.bad_rows.iter().map(|b| b.line));
+                lines.sort_unstable();
+                let newlines = text.matches('\n').count() as u64;
+                proptest::prop_assert!(lines.windows(2).all(|w| w[0] < w[1]));
+                proptest::prop_assert!(lines.iter().all(|&l| (2..=newlines + 1).contains(&l)));
+            }
+            proptest::prop_assert_eq!(&whole.ids, &split.ids);
+            proptest::prop_assert_eq!(&whole.lines, &split.lines);
+            proptest::prop_assert_eq!(&whole.report, &split.report);
+        }
+    }
+
+    #[test]
+    fn crlf_blank_lines_and_quoted_line_feeds_keep_line_numbers() {
+        let csv = "\r\nrecord_id,birth_name\r\na,\"X\nY\"\r\n\r\nb,Z\r\nc,\"Q\"\"\r\n\"";
+        for (block, piece) in [(1, 1), (3, 2), (1 << 20, 1 << 20)] {
+            let input = pieces_read(csv.as_bytes(), block, piece);
+            let ids: Vec<&str> = input.ids.iter().map(RecordId::as_str).collect();
+            assert_eq!(ids, ["a", "b", "c"]);
+            assert_eq!(input.lines, [3, 6, 7], "block {block} piece {piece}");
+        }
     }
 
     #[test]

@@ -130,6 +130,9 @@ pub struct TrainingDto {
     pub untrained: Vec<String>,
     /// Warnings.
     pub warnings: Vec<String>,
+    /// Set when the input was too small to train on and the default model was used: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
 }
 
 /// One EM session.
@@ -179,6 +182,7 @@ impl TrainingDto {
                 .map(|k| k.name().to_owned())
                 .collect(),
             warnings: report.warnings.clone(),
+            fallback: report.fallback.clone(),
         }
     }
 }

@@ -128,6 +128,17 @@ pub fn prepare(records: &[IdentityRecord], progress: &dyn Progress) -> Vec<Match
     prepared
 }
 
+/// Prepares one record with the calling thread's name cache (for preparing while reading, e.g.
+/// in [`crate::input::read_path_mapped`]); call [`clear_name_caches`] afterwards.
+pub fn prepare_cached(record: &IdentityRecord) -> MatchRecord {
+    NAME_CACHE.with(|cache| MatchRecord::from_record_cached(record, &mut cache.borrow_mut()))
+}
+
+/// Empties the name caches of the pool's threads (after [`prepare_cached`]).
+pub fn clear_name_caches() {
+    rayon::broadcast(|_| NAME_CACHE.with(|cache| *cache.borrow_mut() = NameCache::default()));
+}
+
 /// The order that puts records with similar names next to each other in memory (Phonex of the
 /// birth name, birth date, then input order): candidate pairs then mostly compare neighbours,
 /// which is several times faster than chasing records across the whole file.
@@ -136,9 +147,7 @@ pub fn locality_order(records: &[MatchRecord]) -> Vec<u32> {
         .par_iter()
         .enumerate()
         .map(|(index, r)| {
-            let name = r.birth_name.as_ref().map_or(0, |n| {
-                vigie_core::matching::model::fnv1a(n.phonex.as_bytes(), 0)
-            });
+            let name = r.birth_name.as_ref().map_or(0, |n| n.phonex_hash);
             (
                 name,
                 window_sort_key(r, WindowOrder::FirstName),
@@ -241,6 +250,7 @@ pub fn block(
         .map(|r| orders.map(|order| window_sort_key(r, order)))
         .collect();
     let mut packed: Vec<u64> = Vec::new();
+    let mut entries: Vec<BlockEntry> = Vec::new();
     let mut stats = Vec::with_capacity(rules.len());
     for (rule_index, &rule) in rules.iter().enumerate() {
         let order_slot = orders
@@ -275,8 +285,8 @@ pub fn block(
             })
             .collect();
         let records_with_key: u64 = chunks.iter().map(|c| c.1).sum();
-        let mut entries: Vec<(u64, u64, u32)> =
-            Vec::with_capacity(chunks.iter().map(|c| c.0.len()).sum());
+        entries.clear();
+        entries.reserve(chunks.iter().map(|c| c.0.len()).sum());
         for (chunk, _) in chunks {
             entries.extend_from_slice(&chunk);
         }
@@ -312,32 +322,47 @@ pub fn block(
                 rule_stats.records_in_oversized_blocks += size;
             }
         }
-        let rule_pairs: Vec<u64> = blocks
-            .par_iter()
-            .flat_map_iter(|&(s, e)| {
-                let members: Vec<u32> = entries
-                    .get(s..e)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|entry| entry.2)
-                    .collect();
-                let mut out = Vec::new();
-                block_pairs(&members, limits, |a, b| {
-                    if a != b {
-                        out.push(pack(a, b, rule_index));
-                    }
-                });
-                out
-            })
-            .collect();
-        packed.extend_from_slice(&rule_pairs);
+        packed.reserve(usize::try_from(rule_stats.pairs_emitted).unwrap_or(0));
+        packed.par_extend(blocks.par_iter().flat_map_iter(|&(s, e)| {
+            let members: Vec<u32> = entries
+                .get(s..e)
+                .unwrap_or_default()
+                .iter()
+                .map(|entry| entry.2)
+                .collect();
+            let mut out = Vec::new();
+            block_pairs(&members, limits, |a, b| {
+                if a != b {
+                    out.push(pack(a, b, rule_index));
+                }
+            });
+            out
+        }));
         stats.push(rule_stats);
         progress.advance(1);
     }
     progress.finish();
     progress.start("deduplicating pairs", None);
     packed.par_sort_unstable();
-    let mut candidates: Vec<Candidate> = Vec::with_capacity(packed.len() / 2);
+    let distinct = packed
+        .par_chunks(1 << 16)
+        .enumerate()
+        .map(|(index, chunk)| {
+            let before = (index * (1 << 16))
+                .checked_sub(1)
+                .and_then(|i| packed.get(i))
+                .map(|p| p >> RULE_BITS);
+            let mut previous = before;
+            let mut count = 0usize;
+            for &p in chunk {
+                let pair = Some(p >> RULE_BITS);
+                count += usize::from(pair != previous);
+                previous = pair;
+            }
+            count
+        })
+        .sum();
+    let mut candidates: Vec<Candidate> = Vec::with_capacity(distinct);
     let mut previous = u64::MAX;
     for &p in &packed {
         let pair = p >> RULE_BITS;

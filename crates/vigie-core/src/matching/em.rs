@@ -365,6 +365,74 @@ pub struct TrainingReport {
     pub untrained: Vec<ComparisonKind>,
     /// Anything suspicious.
     pub warnings: Vec<String>,
+    /// Set when the data were too small to train on and the default model
+    /// ([`default_parts`]) was used instead: why.
+    pub fallback: Option<String>,
+}
+
+/// Fewest record pairs, n(n−1)/2, worth training on (about 142 records): below, the random
+/// pairs for u and the candidate pairs for λ are too few to estimate anything.
+pub const MIN_TRAINING_PAIRS: f64 = 10_000.0;
+
+/// Training needs at least one EM session with this many pairs; with fewer, EM fits noise.
+pub const MIN_SESSION_PAIRS: u64 = 100;
+
+/// Why `data` is too small to train on, if it is (then [`train`] returns the default model).
+pub fn training_shortfall(data: &TrainingData) -> Option<String> {
+    let records = (0.5 + (0.25 + 2.0 * data.total_pairs.max(0.0)).sqrt()).round();
+    if data.total_pairs < MIN_TRAINING_PAIRS {
+        return Some(format!(
+            "{records} records are too few to train on (fewer than {MIN_TRAINING_PAIRS} record pairs)"
+        ));
+    }
+    let largest = data
+        .sessions
+        .iter()
+        .map(|s| s.patterns.iter().map(|(_, c)| c).sum::<u64>())
+        .max()
+        .unwrap_or(0);
+    (largest < MIN_SESSION_PAIRS).then(|| {
+        format!(
+            "too few candidate pairs to train on (largest EM session: {largest} pairs, at least {MIN_SESSION_PAIRS} needed)"
+        )
+    })
+}
+
+/// The default model with `data`'s thresholds, and a report saying why it was used.
+fn fallback(data: &TrainingData, reason: String) -> Result<(Model, TrainingReport), ModelError> {
+    let defaults = default_parts();
+    let lambda = defaults.lambda;
+    let model = Model::new(ModelParts {
+        thresholds: data.thresholds,
+        ..defaults
+    })?;
+    let sessions = data
+        .sessions
+        .iter()
+        .map(|s| SessionReport {
+            name: s.name.clone(),
+            pairs: s.patterns.iter().map(|(_, c)| c).sum(),
+            patterns: s.patterns.len(),
+            lambda: 0.0,
+            iterations: 0,
+            converged: false,
+            estimated: Vec::new(),
+        })
+        .collect();
+    let report = TrainingReport {
+        u_pairs: 0,
+        sessions,
+        lambda: LambdaReport {
+            from_candidates: lambda,
+            from_ins: None,
+            chosen: lambda,
+            reason: "default model: too little data to train".to_owned(),
+        },
+        untrained: ComparisonKind::ALL.to_vec(),
+        warnings: Vec::new(),
+        fallback: Some(reason),
+    };
+    Ok((model, report))
 }
 
 /// Minimum number of INS-sharing pairs for the INS λ estimate to count.
@@ -372,12 +440,19 @@ pub const MIN_INS_PAIRS: u64 = 20;
 
 /// Trains a model: u from random pairs, m by EM per session, λ from the candidates, checked.
 ///
+/// When the data are too small ([`training_shortfall`]), the default model ([`default_parts`],
+/// with the data's thresholds) is returned instead of a degenerate estimate, and the report's
+/// `fallback` says why.
+///
 /// # Errors
 /// Only if the resulting parameters are invalid (never expected: every table is floored).
 pub fn train(
     data: &TrainingData,
     options: EmOptions,
 ) -> Result<(Model, TrainingReport), ModelError> {
+    if let Some(reason) = training_shortfall(data) {
+        return fallback(data, reason);
+    }
     let defaults = default_parts();
     let default_m: LevelTable = defaults.comparisons.iter().map(|c| c.m.clone()).collect();
     let default_u: LevelTable = defaults.comparisons.iter().map(|c| c.u.clone()).collect();
@@ -497,6 +572,7 @@ pub fn train(
         },
         untrained,
         warnings,
+        fallback: None,
     };
     Ok((model, report))
 }
@@ -604,6 +680,57 @@ mod tests {
         // The 10,000 pairs are all the pairs there are: λ ≈ 0.1.
         let (lambda, _) = estimate_lambda(&patterns, &m, &u, 10_000.0, 0.01);
         assert!((lambda - 0.1).abs() < 0.01, "{lambda}");
+    }
+
+    fn data(total_pairs: f64, session_pairs: u64) -> TrainingData {
+        let v = ComparisonVector::ALL_NULL.with(ComparisonKind::Sex, Some(0));
+        TrainingData {
+            random_patterns: vec![(v, 1000)],
+            sessions: vec![TrainingSession {
+                name: "rule".to_owned(),
+                excluded: Vec::new(),
+                patterns: if session_pairs == 0 {
+                    Vec::new()
+                } else {
+                    vec![(v, session_pairs)]
+                },
+            }],
+            candidate_patterns: vec![(v, session_pairs)],
+            total_pairs,
+            ins_check: None,
+            birth_name_tf: TermFrequencies::default(),
+            first_name_tf: TermFrequencies::default(),
+            thresholds: Thresholds {
+                auto_link: 0.97,
+                review: 0.5,
+            },
+        }
+    }
+
+    #[test]
+    fn too_little_data_gives_the_default_model() {
+        // 8 records: 28 pairs.
+        let (model, report) = train(&data(28.0, 3), EmOptions::default()).unwrap();
+        let reason = report.fallback.unwrap();
+        assert!(reason.contains("8 records"), "{reason}");
+        let expected = Model::new(ModelParts {
+            thresholds: Thresholds {
+                auto_link: 0.97,
+                review: 0.5,
+            },
+            ..default_parts()
+        })
+        .unwrap();
+        assert_eq!(model.version(), expected.version());
+        assert_eq!(report.untrained.len(), COMPARISON_COUNT);
+        assert_eq!(report.sessions[0].pairs, 3);
+        // Enough records but too few candidate pairs for any EM session.
+        let (_, report) = train(&data(1e6, 99), EmOptions::default()).unwrap();
+        assert!(report.fallback.unwrap().contains("99 pairs"));
+        // Enough of both: trained.
+        let (model, report) = train(&data(1e6, 100), EmOptions::default()).unwrap();
+        assert_eq!(report.fallback, None);
+        assert_ne!(model.version(), expected.version());
     }
 
     #[test]

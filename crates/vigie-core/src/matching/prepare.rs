@@ -28,6 +28,8 @@ pub struct NameKeys {
     pub phonex: Box<str>,
     /// French Soundex2 key of `key`.
     pub soundex2: Box<str>,
+    /// FNV-1a hash of `phonex` (phonetic agreement without reading the text).
+    pub phonex_hash: u64,
     /// FNV-1a hash of `key` (fast inequality).
     pub hash: u64,
     /// Number of space-separated tokens of `key`.
@@ -44,9 +46,11 @@ impl NameKeys {
         if key.is_empty() {
             return None;
         }
+        let phonex = phonetics::phonex(key);
         Some(NameKeys {
             key: key.into(),
-            phonex: phonetics::phonex(key).into(),
+            phonex_hash: fnv1a(phonex.as_bytes(), 0),
+            phonex: phonex.into(),
             soundex2: phonetics::soundex2(key).into(),
             hash: fnv1a(key.as_bytes(), 0),
             tokens: key.split(' ').count().min(255) as u8,
@@ -54,9 +58,10 @@ impl NameKeys {
         })
     }
 
-    /// True when both names have the same non-empty Phonex key.
+    /// True when both names have the same non-empty Phonex key (compared by hash, as
+    /// [`same_name`] does).
     pub fn same_phonex(&self, other: &NameKeys) -> bool {
-        !self.phonex.is_empty() && self.phonex == other.phonex
+        !self.phonex.is_empty() && self.phonex_hash == other.phonex_hash
     }
 }
 
