@@ -47,7 +47,9 @@ fn parse_args() -> anyhow::Result<Args> {
         }
     }
     if args.data_dir.as_os_str().is_empty() || args.input.as_os_str().is_empty() {
-        bail!("usage: vigie-engine-load --data-dir D --input NEW.csv [--count N] [--threads T] [--searches M] [--seconds S]");
+        bail!(
+            "usage: vigie-engine-load --data-dir D --input NEW.csv [--count N] [--threads T] [--searches M] [--seconds S]"
+        );
     }
     Ok(args)
 }
@@ -137,12 +139,19 @@ fn main() -> anyhow::Result<()> {
     // latency a PDQ client sees).
     let mut latencies = Vec::with_capacity(args.searches);
     let start = Instant::now();
-    for record in records.iter().cycle().take(args.searches.min(records.len() * 4)) {
+    for record in records
+        .iter()
+        .cycle()
+        .take(args.searches.min(records.len() * 4))
+    {
         if Instant::now() > deadline {
             break;
         }
         let query = SearchQuery {
-            family: record.birth_name.clone().or_else(|| record.used_name.clone()),
+            family: record
+                .birth_name
+                .clone()
+                .or_else(|| record.used_name.clone()),
             given: record
                 .first_names
                 .as_deref()

@@ -196,13 +196,14 @@ pub struct PreparedInput {
 pub fn read_and_prepare(input: &InputArgs, progress: &Bars) -> anyhow::Result<PreparedInput> {
     progress.start("reading and preparing", None);
     let options = input.options()?;
+    let path = input.path()?;
     // Each record is prepared by the worker that parsed it: the parsed records are never all
     // held at once.
-    let read = read_path_mapped(&input.input, &options, |record| {
+    let read = read_path_mapped(path, &options, |record| {
         let prepared = pipeline::prepare_cached(&record);
         (record.record_id, prepared)
     })
-    .with_context(|| format!("reading {}", input.input.display()));
+    .with_context(|| format!("reading {}", path.display()));
     pipeline::clear_name_caches();
     let read = read?;
     progress.finish();

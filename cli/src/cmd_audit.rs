@@ -18,8 +18,8 @@ use vigie_audit::fail_on::FailCondition;
 use vigie_audit::html::{HtmlOptions, Lang};
 use vigie_audit::report::AuditReport;
 use vigie_audit::{AuditOptions, FALLBACK_PRODUCER, Phase, fallback_evidence};
-use vigie_batch::pipeline::{self, NoProgress, PipelineOptions};
 use vigie_batch::input::Input;
+use vigie_batch::pipeline::{self, NoProgress, PipelineOptions};
 use vigie_core::ids::RecordId;
 use vigie_core::matching::model::{Decision, Model};
 use vigie_core::record::IdentityRecord;
@@ -342,7 +342,7 @@ fn read_store(dir: &Path) -> anyhow::Result<(Input, Model)> {
     if let Some(e) = bad_key {
         return Err(e).context("a stored key does not make a record id");
     }
-    let model = engine.model();
+    let model = engine.model().clone();
     Ok((
         Input {
             lines: (1..=records.len() as u64).collect(),

@@ -72,7 +72,10 @@ pub fn parse_key(text: &str) -> anyhow::Result<SourceKey> {
     let mut parts = text.split('^');
     let local = parts.next().unwrap_or_default();
     let domain = parts.nth(2).unwrap_or_default();
-    let domain = domain.split('&').find(|s| !s.is_empty()).unwrap_or_default();
+    let domain = domain
+        .split('&')
+        .find(|s| !s.is_empty())
+        .unwrap_or_default();
     if local.is_empty() || domain.is_empty() {
         bail!("a source identity is written LOCAL_ID^^^DOMAIN (e.g. IPP42^^^HOPA)");
     }
@@ -134,7 +137,9 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<i32> {
     let bar = spinner(args.quiet, "reading");
     let input = args.input.read()?;
     let count = input.records.len();
-    bar.set_message(format!("importing {count} identities (dedupe, store, index)"));
+    bar.set_message(format!(
+        "importing {count} identities (dedupe, store, index)"
+    ));
     let engine = args.store.open(model, SyncPolicy::Never)?;
     let stats = engine
         .import(input.records, &args.store.actor())
@@ -321,7 +326,11 @@ pub struct ReviewResolveArgs {
     #[arg(long)]
     id: u64,
     /// Same person: link them.
-    #[arg(long, conflicts_with = "separate", required_unless_present = "separate")]
+    #[arg(
+        long,
+        conflicts_with = "separate",
+        required_unless_present = "separate"
+    )]
     link: bool,
     /// Different persons: remember it.
     #[arg(long)]
@@ -333,7 +342,10 @@ pub fn review_list(args: &ReviewListArgs) -> anyhow::Result<i32> {
     let engine = args.store.open(None, SyncPolicy::Always)?;
     let items = engine.review_list(args.limit)?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "review_id\tdecision_id\tleft\tright\tprobability\treason")?;
+    writeln!(
+        out,
+        "review_id\tdecision_id\tleft\tright\tprobability\treason"
+    )?;
     for item in &items {
         writeln!(
             out,
@@ -385,7 +397,10 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<i32> {
     }
     let engine = args.store.open(None, SyncPolicy::Always)?;
     let id = engine.merge(&surviving, &merged, &args.store.actor())?;
-    println!("merge {} (undo with `vigie unmerge --merge-id {}`)", id.0, id.0);
+    println!(
+        "merge {} (undo with `vigie unmerge --merge-id {}`)",
+        id.0, id.0
+    );
     Ok(0)
 }
 
