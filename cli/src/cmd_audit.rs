@@ -321,6 +321,12 @@ fn print_summary(report: &AuditReport) {
 /// The active source identities of a store, each named by its key (`LOCAL_ID^^^DOMAIN`), and
 /// the store's model.
 fn read_store(dir: &Path) -> anyhow::Result<(Input, Model)> {
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "no store in {}: create one with `vigie import`",
+            dir.display()
+        );
+    }
     let engine = vigie_engine::Engine::open(vigie_engine::EngineConfig {
         data_dir: dir.to_path_buf(),
         model: None,

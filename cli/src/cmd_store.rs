@@ -35,11 +35,26 @@ pub struct StoreArgs {
 }
 
 impl StoreArgs {
-    /// Opens the engine on the data directory.
+    /// Opens the engine on an existing store.
+    ///
+    /// # Errors
+    /// When there is no store in the directory (a typo never creates an empty store) or it
+    /// cannot be opened.
+    pub fn open(&self, model: Option<Model>, sync: SyncPolicy) -> anyhow::Result<Engine> {
+        if !self.data_dir.is_dir() {
+            bail!(
+                "no store in {}: create one with `vigie import`",
+                self.data_dir.display()
+            );
+        }
+        self.open_or_create(model, sync)
+    }
+
+    /// Opens the engine, creating the store when the directory is missing or empty.
     ///
     /// # Errors
     /// When the store cannot be opened.
-    pub fn open(&self, model: Option<Model>, sync: SyncPolicy) -> anyhow::Result<Engine> {
+    pub fn open_or_create(&self, model: Option<Model>, sync: SyncPolicy) -> anyhow::Result<Engine> {
         Engine::open(EngineConfig {
             data_dir: self.data_dir.clone(),
             model,
@@ -140,7 +155,7 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<i32> {
     bar.set_message(format!(
         "importing {count} identities (dedupe, store, index)"
     ));
-    let engine = args.store.open(model, SyncPolicy::Never)?;
+    let engine = args.store.open_or_create(model, SyncPolicy::Never)?;
     let stats = engine
         .import(input.records, &args.store.actor())
         .context("importing")?;

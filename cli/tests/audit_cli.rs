@@ -125,12 +125,13 @@ fn usage_errors_exit_2() {
         &["--input", "export.csv", "--fail-on", "dupes>1"],
     );
     assert_eq!(bad.status.code(), Some(2));
-    let store = vigie(dir.path(), &["--data-dir", "store"]);
+    let store = vigie(dir.path(), &["--data-dir", "no-such-store"]);
     assert_eq!(
         store.status.code(),
         Some(2),
-        "no --data-dir until the store exists"
+        "an audit never creates a store"
     );
+    assert!(!dir.path().join("no-such-store").exists());
     let previous = vigie(
         dir.path(),
         &["--input", "export.csv", "--previous", "export.csv"],
