@@ -222,6 +222,20 @@ fn print_summary(ids: &[RecordId], outcome: &DedupeOutcome, wall: f64) {
         }
     }
     eprintln!("model {}", outcome.model.version());
+    for gate in outcome
+        .model
+        .parts()
+        .caps
+        .gates()
+        .iter()
+        .filter(|g| !g.active)
+    {
+        eprintln!(
+            "cap gate {} lifted: {}",
+            gate.evidence.name(),
+            gate.reason()
+        );
+    }
     eprintln!(
         "{} candidate pairs; {} auto-link, {} review; rules: {}",
         outcome.blocking.candidate_pairs,

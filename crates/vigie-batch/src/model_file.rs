@@ -2,7 +2,9 @@
 //!
 //! The file names its format and version, the comparison layout, every comparison with the
 //! label, m and u of each level, λ, the thresholds, the name frequency tables and (optionally) a
-//! summary of the training that produced it. A file whose format version, layout, comparisons or
+//! summary of the training that produced it, and a `rules` section: which data-dependent caps
+//! (twins, family, far-apart birth dates) are active and why, with the m behind each gate. A
+//! file without that section keeps every cap. A file whose format version, layout, comparisons or
 //! level labels differ from this build's is refused: scoring it would silently mean something
 //! else. The model version (a fingerprint of the parameters) is recomputed on load.
 
@@ -15,6 +17,7 @@ use vigie_core::matching::em::TrainingReport;
 use vigie_core::matching::model::{
     ComparisonParams, MODEL_LAYOUT, Model, ModelError, ModelParts, TermFrequencies, Thresholds,
 };
+use vigie_core::matching::rules::{CapEvidence, CapGate, CapPolicy};
 
 /// The `format` field of a model file.
 pub const FORMAT: &str = "vigie-model";
@@ -187,6 +190,100 @@ impl TrainingDto {
     }
 }
 
+/// One cap gate in a model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapGateDto {
+    /// Gate name (`first_names_differ`, `birth_dates_differ`, `birth_dates_far_apart`).
+    pub gate: String,
+    /// Evidence level, `comparison.level` (informative).
+    pub level: String,
+    /// Trained m of that level (`null`: untrained, the prior holds).
+    pub m: Option<f64>,
+    /// The clauses apply while m is below this bound (informative).
+    pub bound: f64,
+    /// Whether the gated cap clauses apply (this is what scoring reads).
+    pub active: bool,
+    /// The cap rules gated (informative).
+    pub caps: Vec<String>,
+    /// Why (informative).
+    pub reason: String,
+}
+
+/// The identity rules of a model: the unconditional ones, and the state of the cap gates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RulesDto {
+    /// Rules that apply whatever the model (informative).
+    pub unconditional: Vec<String>,
+    /// Data-dependent cap gates.
+    pub cap_gates: Vec<CapGateDto>,
+}
+
+impl RulesDto {
+    /// The rules section of a cap policy.
+    pub fn from_policy(policy: &CapPolicy) -> RulesDto {
+        use vigie_core::matching::rules::RuleHit;
+        RulesDto {
+            unconditional: [
+                RuleHit::InsCertainMatch,
+                RuleHit::InsVeto,
+                RuleHit::InsCollision,
+                RuleHit::Fictitious,
+                RuleHit::SexConflict,
+            ]
+            .iter()
+            .map(|r| r.name().to_owned())
+            .collect(),
+            cap_gates: policy
+                .gates()
+                .iter()
+                .map(|g| {
+                    let (kind, level) = g.evidence.level();
+                    let label = kind
+                        .level_labels()
+                        .get(usize::from(level))
+                        .copied()
+                        .unwrap_or("?");
+                    CapGateDto {
+                        gate: g.evidence.name().to_owned(),
+                        level: format!("{}.{label}", kind.name()),
+                        m: g.m,
+                        bound: g.evidence.bound(),
+                        active: g.active,
+                        caps: g
+                            .evidence
+                            .gates()
+                            .iter()
+                            .map(|r| r.name().to_owned())
+                            .collect(),
+                        reason: g.reason(),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// The cap policy of a rules section.
+    ///
+    /// # Errors
+    /// An unknown gate name.
+    pub fn to_policy(&self) -> Result<CapPolicy, ModelFileError> {
+        let mut gates = Vec::with_capacity(self.cap_gates.len());
+        for dto in &self.cap_gates {
+            let evidence =
+                CapEvidence::from_name(&dto.gate).ok_or_else(|| ModelFileError::Comparison {
+                    comparison: "rules".to_owned(),
+                    detail: format!("unknown cap gate {}", dto.gate),
+                })?;
+            gates.push(CapGate {
+                evidence,
+                m: dto.m,
+                active: dto.active,
+            });
+        }
+        Ok(CapPolicy::from_gates(gates))
+    }
+}
+
 /// The model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelFile {
@@ -206,6 +303,9 @@ pub struct ModelFile {
     pub comparisons: Vec<ComparisonDto>,
     /// Name frequencies.
     pub term_frequencies: TermFrequenciesDto,
+    /// Identity rules: which caps are active and why (absent: every cap is active).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<RulesDto>,
     /// Training summary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training: Option<TrainingDto>,
@@ -269,6 +369,7 @@ impl ModelFile {
                 birth_name: table_dto(&parts.birth_name_tf),
                 first_name: table_dto(&parts.first_name_tf),
             },
+            rules: Some(RulesDto::from_policy(&parts.caps)),
             training: training.map(TrainingDto::from_report),
         }
     }
@@ -334,6 +435,10 @@ impl ModelFile {
             },
             birth_name_tf: table_of(&self.term_frequencies.birth_name),
             first_name_tf: table_of(&self.term_frequencies.first_name),
+            caps: match &self.rules {
+                Some(rules) => rules.to_policy()?,
+                None => CapPolicy::default(),
+            },
         })?)
     }
 }
@@ -427,5 +532,37 @@ mod tests {
         let mut file = ModelFile::from_model(&model(), None);
         file.comparisons[0].levels[0].m = 1.5;
         assert!(matches!(file.to_model(), Err(ModelFileError::Model(_))));
+    }
+
+    #[test]
+    fn cap_gates_round_trip_and_default_when_absent() {
+        let mut parts = default_parts();
+        parts.caps = CapPolicy::from_m(|_, _| Some(0.1));
+        let lifted = Model::new(parts).unwrap();
+        assert_ne!(lifted.version(), model().version());
+        let file = ModelFile::from_model(&lifted, None);
+        let rules = file.rules.clone().unwrap();
+        assert!(
+            rules
+                .cap_gates
+                .iter()
+                .all(|g| !g.active && g.m == Some(0.1))
+        );
+        assert!(rules.unconditional.contains(&"sex_conflict".to_owned()));
+        let json = serde_json::to_string(&file).unwrap();
+        let back: ModelFile = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.to_model().unwrap().parts().caps, lifted.parts().caps);
+        // An older file without the section keeps every cap.
+        let mut old = ModelFile::from_model(&model(), None);
+        old.rules = None;
+        assert!(old.to_model().unwrap().parts().caps.all_active());
+        let mut bad = file;
+        if let Some(rules) = bad.rules.as_mut() {
+            rules.cap_gates[0].gate = "no_such_gate".into();
+        }
+        assert!(matches!(
+            bad.to_model(),
+            Err(ModelFileError::Comparison { .. })
+        ));
     }
 }

@@ -15,6 +15,8 @@
 //!   estimate: the share of pairs of records with a usable INS that share it. Both are
 //!   reported; the candidate estimate is chosen (it uses every field) unless it is unusable,
 //!   and a disagreement beyond a factor 3 is reported as a warning.
+//! * the **cap gates** ([`CapPolicy::from_m`]): the twin, family and far-apart caps stay only
+//!   where the trained m of their disagreeing level shows true matches rarely differ so.
 
 use rustc_hash::FxHashMap;
 
@@ -22,6 +24,7 @@ use super::comparison::{COMPARISON_COUNT, ComparisonKind, ComparisonVector};
 use super::model::{
     ComparisonParams, Model, ModelError, ModelParts, TermFrequencies, Thresholds, default_parts,
 };
+use super::rules::CapPolicy;
 
 /// Distinct patterns with their counts, sorted by pattern (deterministic order).
 pub type PatternCounts = Vec<(ComparisonVector, u64)>;
@@ -548,6 +551,15 @@ pub fn train(
             ));
         }
     }
+    // Cap gates from the trained m only (a comparison left at its default m keeps its caps).
+    let caps = CapPolicy::from_m(|kind, lvl| {
+        if untrained.contains(&kind) {
+            return None;
+        }
+        m.get(kind.index())
+            .and_then(|row| row.get(usize::from(lvl)))
+            .copied()
+    });
     let comparisons = ComparisonKind::ALL
         .into_iter()
         .zip(m)
@@ -560,6 +572,7 @@ pub fn train(
         thresholds: data.thresholds,
         birth_name_tf: data.birth_name_tf.clone(),
         first_name_tf: data.first_name_tf.clone(),
+        caps,
     })?;
     let report = TrainingReport {
         u_pairs,

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::comparison::{COMPARISON_COUNT, ComparisonKind, ComparisonVector, compare};
 use super::prepare::MatchRecord;
-use super::rules::{self, RuleHit, Verdict};
+use super::rules::{self, CapPolicy, RuleHit, Verdict};
 
 /// Identifies the comparison and level layout; a model file with another layout is refused.
 pub const MODEL_LAYOUT: &str = "vigie-fs-1";
@@ -162,6 +162,8 @@ pub struct ModelParts {
     pub birth_name_tf: TermFrequencies,
     /// Frequencies of first first names.
     pub first_name_tf: TermFrequencies,
+    /// Which data-dependent caps apply (all for an untrained model; see [`rules`]).
+    pub caps: CapPolicy,
 }
 
 /// A validated, ready-to-score model.
@@ -278,6 +280,11 @@ impl Model {
         for table in [&parts.birth_name_tf, &parts.first_name_tf] {
             mix(table.total as f64);
             mix(table.counts.len() as f64);
+        }
+        if !parts.caps.all_active() {
+            for gate in parts.caps.gates() {
+                mix(if gate.active { 1.0 } else { 0.0 });
+            }
         }
         Ok(Model {
             prior_weight: probability_to_weight(parts.lambda),
@@ -412,7 +419,7 @@ impl Model {
     ) -> Score {
         let match_weight = self.weight(vector, a, b);
         let band = self.band(match_weight);
-        let verdict = rules::apply(a, b, vector, band);
+        let verdict = rules::apply(a, b, vector, band, &self.parts.caps);
         Score {
             vector,
             match_weight,
@@ -462,6 +469,7 @@ impl Model {
             band: score.band,
             rule: score.rule,
             decision: score.decision,
+            caps: self.parts.caps,
         }
     }
 
@@ -538,6 +546,8 @@ pub struct Explanation {
     pub rule: Option<RuleHit>,
     /// Final decision.
     pub decision: Decision,
+    /// The model's cap gates.
+    pub caps: CapPolicy,
 }
 
 impl Explanation {
@@ -596,6 +606,15 @@ impl Explanation {
             }
         }
         let _ = writeln!(out, "decision {}", self.decision.name());
+        for gate in self.caps.gates() {
+            let state = if gate.active { "active" } else { "lifted" };
+            let _ = writeln!(
+                out,
+                "cap gate {} {state}: {}",
+                gate.evidence.name(),
+                gate.reason()
+            );
+        }
         out
     }
 }
@@ -645,6 +664,7 @@ pub fn default_parts() -> ModelParts {
         thresholds: Thresholds::default(),
         birth_name_tf: TermFrequencies::default(),
         first_name_tf: TermFrequencies::default(),
+        caps: CapPolicy::default(),
     }
 }
 
