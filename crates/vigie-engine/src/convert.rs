@@ -2,8 +2,8 @@
 
 use vigie_core::ids::{EnterpriseId, RecordId};
 use vigie_core::matching::comparison::ComparisonKind;
-use vigie_core::matching::model::{Decision, Explanation, FieldExplanation};
-use vigie_core::matching::rules::RuleHit;
+use vigie_core::matching::model::{Decision, Explanation, FieldExplanation, Model};
+use vigie_core::matching::rules::{CapPolicy, RuleHit};
 use vigie_core::record::IdentityRecord;
 use vigie_core::sex::Sex;
 use vigie_core::status::IdentityStatus;
@@ -88,7 +88,13 @@ pub(crate) fn explanation_row(e: &Explanation) -> ExplanationRow {
     }
 }
 
-pub(crate) fn explanation_of(row: &ExplanationRow) -> Result<Explanation, EngineError> {
+/// A stored explanation back in core form. The cap gates are not stored per decision: they are
+/// the model's, so those of `model` when it is the model that decided, else the default gates
+/// (every cap active).
+pub(crate) fn explanation_of(
+    row: &ExplanationRow,
+    model: &Model,
+) -> Result<Explanation, EngineError> {
     let mut fields = Vec::with_capacity(row.fields.len());
     for f in &row.fields {
         let kind = ComparisonKind::from_name(&f.comparison).ok_or_else(|| {
@@ -117,6 +123,11 @@ pub(crate) fn explanation_of(row: &ExplanationRow) -> Result<Explanation, Engine
         band: decision_from_name(&row.band)?,
         rule: row.rule.as_deref().and_then(rule_from_name),
         decision: decision_from_name(&row.decision)?,
+        caps: if row.model_version == model.version() {
+            model.parts().caps
+        } else {
+            CapPolicy::default()
+        },
     })
 }
 

@@ -693,7 +693,7 @@ impl Engine {
             model_version: row.model_version,
             blocking_rule: row.blocking_rule,
             decision: convert::decision_from_name(&row.decision)?,
-            explanation: explanation_of(&row.explanation)?,
+            explanation: explanation_of(&row.explanation, &self.model)?,
             at_ms: row.at_ms,
         }))
     }
