@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use vigie_batch::input::{ReadOptions, read_path};
-use vigie_engine::{Actor, Engine, EngineConfig, SearchQuery, SyncPolicy};
+use vigie_engine::{Actor, Engine, EngineConfig, LocalId, SearchQuery, SyncPolicy};
 
 struct Args {
     data_dir: PathBuf,
@@ -83,7 +83,18 @@ fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
     let input = read_path(&args.input, &ReadOptions::default())
         .with_context(|| format!("reading {}", args.input.display()))?;
-    let records = input.records;
+    // New identities: the generator numbers local ids the same way for every seed, so each
+    // local id is prefixed to make every registration a creation, not an update.
+    let records: Vec<_> = input
+        .records
+        .into_iter()
+        .map(|mut record| {
+            record.local_id = record
+                .local_id
+                .and_then(|id| LocalId::new(&format!("NEW-{id}")).ok());
+            record
+        })
+        .collect();
     let engine = Engine::open(EngineConfig {
         data_dir: args.data_dir.clone(),
         model: None,
