@@ -33,6 +33,13 @@ fn vigie_binary() -> &'static Path {
         let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .expect("workspace root");
+        let binary = profile_dir.join(format!("vigie{}", std::env::consts::EXE_SUFFIX));
+        // `cargo test --workspace` has already built it (the CLI's own tests need it): reuse it
+        // when it is newer than every source it is made of, so that a second cargo invocation
+        // (with its own feature resolution, hence its own RocksDB build) is not needed.
+        if is_fresh(&binary, workspace) {
+            return binary;
+        }
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut build = Command::new(cargo);
         build
@@ -51,10 +58,36 @@ fn vigie_binary() -> &'static Path {
         }
         let status = build.status().expect("run cargo build for vigie-cli");
         assert!(status.success(), "building the vigie binary failed");
-        let binary = profile_dir.join(format!("vigie{}", std::env::consts::EXE_SUFFIX));
         assert!(binary.is_file(), "no vigie binary at {}", binary.display());
         binary
     })
+}
+
+/// True when `binary` exists and is newer than `Cargo.lock` and every file under `cli/` and
+/// `crates/`.
+fn is_fresh(binary: &Path, workspace: &Path) -> bool {
+    fn newest(path: &Path, newest_seen: &mut std::time::SystemTime) {
+        let Ok(meta) = std::fs::metadata(path) else {
+            return;
+        };
+        if meta.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(path) {
+                for entry in entries.flatten() {
+                    newest(&entry.path(), newest_seen);
+                }
+            }
+        } else if let Ok(modified) = meta.modified() {
+            *newest_seen = (*newest_seen).max(modified);
+        }
+    }
+    let Ok(built) = std::fs::metadata(binary).and_then(|m| m.modified()) else {
+        return false;
+    };
+    let mut sources = std::time::SystemTime::UNIX_EPOCH;
+    for part in ["Cargo.lock", "Cargo.toml", "cli", "crates"] {
+        newest(&workspace.join(part), &mut sources);
+    }
+    built > sources
 }
 
 /// Runs `vigie` with arguments; returns (exit code, stdout, stderr).
