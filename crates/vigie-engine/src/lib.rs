@@ -139,6 +139,9 @@ pub enum LinkOutcome {
     CreatedPendingReview(ReviewId),
     /// An update: the source stayed on its enterprise identity.
     Unchanged,
+    /// An update: the source stayed on its enterprise identity, and a review item was opened
+    /// against a candidate of another identity that the new version now resembles.
+    UnchangedPendingReview(ReviewId),
 }
 
 /// Result of [`Engine::register`].
@@ -422,6 +425,7 @@ impl Engine {
             dir: config.data_dir.clone(),
             sync: config.sync == SyncPolicy::Always,
             terms: Arc::new(terms::record_terms),
+            terms_version: terms::TERMS_VERSION,
             background_commit: true,
         };
         let (store, _report) = Store::open(options)?;
@@ -477,8 +481,10 @@ impl Engine {
         record: IdentityRecord,
         actor: &Actor,
     ) -> Result<RegisterOutcome, EngineError> {
+        // A failed pre-scoring read is retried (and audited) on the locked path.
+        let pre = self.prescore(&record).ok().flatten();
         self.mutate(actor, "register", |engine, txn, actor, subjects| {
-            engine.register_in(txn, record, actor, subjects)
+            engine.register_in(txn, record, pre, actor, subjects)
         })
     }
 

@@ -1,9 +1,15 @@
 //! The write path: every mutation runs inside one store transaction (the single writer), so
 //! "read candidates → decide → write" is one critical section and two concurrent registrations
 //! of the same new person cannot both create an enterprise identity: the second one sees the
-//! first one's source (in the index overlay) as a candidate. Scoring a registration against its
-//! candidates (≤ `candidate_limit`) costs well under a millisecond; the WAL fsync happens after
-//! the lock is released and is shared by concurrent writers (group commit).
+//! first one's source as a candidate. The WAL fsync happens after the lock is released and is
+//! shared by concurrent writers (group commit).
+//!
+//! A registration does its expensive part — index search, reading and preparing up to
+//! `candidate_limit` candidates, scoring them — *before* taking the lock ([`Prescored`], at the
+//! store revision read first). Under the lock it asks the store which source rows changed since
+//! that revision and re-reads and re-scores exactly those (dropping changed candidates, adding
+//! changed rows that share a blocking key with the probe), so the decision is the one a search
+//! under the lock would give, while the critical section stays short.
 
 use std::collections::BTreeSet;
 
@@ -33,6 +39,14 @@ pub const FLAG_DOUBLON: &str = "doublon-suspect";
 pub const FLAG_LINK_REFUSED: &str = "link-refused";
 /// Flag: an update contradicts the other members of its enterprise identity (it was detached).
 pub const FLAG_UPDATE_CONFLICT: &str = "update-conflict";
+
+/// Candidates of a registration scored outside the writer lock, at store revision `rev`.
+pub(crate) struct Prescored {
+    rev: u64,
+    probe: MatchRecord,
+    terms: Vec<String>,
+    scored: Vec<Scored>,
+}
 
 /// One scored candidate.
 pub(crate) struct Scored {
@@ -81,6 +95,15 @@ fn traits_conflict(a: &NodeTraits, b: &NodeTraits) -> bool {
     conflict(a.usable_ins, b.usable_ins) || conflict(a.sex, b.sex)
 }
 
+/// Best first: certain INS matches, then by weight; ties by key (deterministic).
+fn sort_scored(scored: &mut [Scored]) {
+    scored.sort_by(|a, b| {
+        b.strength()
+            .total_cmp(&a.strength())
+            .then(a.key.cmp(&b.key))
+    });
+}
+
 fn not_found(what: &str) -> EngineError {
     EngineError::NotFound(what.to_owned())
 }
@@ -107,28 +130,93 @@ impl Engine {
                 Some(txn) => txn.source(&hit.key)?,
                 None => self.store.source(&hit.key)?,
             };
-            let Some(row) = row.filter(|r| r.active) else {
+            if let Some(row) = row.filter(|r| r.active) {
+                out.push(self.scored(probe, hit.key, row));
+            }
+        }
+        sort_scored(&mut out);
+        Ok(out)
+    }
+
+    fn scored(&self, probe: &MatchRecord, key: SourceKey, row: SourceRow) -> Scored {
+        let prepared = MatchRecord::from_record(&row.record);
+        let score = self.model.score(probe, &prepared);
+        let blocking =
+            vigie_batch::pipeline::blocking_rule_of(&BlockingRule::DEFAULT, probe, &prepared)
+                .map_or("index", BlockingRule::name);
+        Scored {
+            key,
+            row,
+            prepared,
+            score,
+            blocking,
+        }
+    }
+
+    /// Scores a registration's candidates without the writer lock (see the module docs).
+    /// `None` when the record has no valid key (the locked path reports the error).
+    pub(crate) fn prescore(
+        &self,
+        record: &IdentityRecord,
+    ) -> Result<Option<Prescored>, EngineError> {
+        let Ok(key) = key_of(record) else {
+            return Ok(None);
+        };
+        // The revision first: every write at or before it is visible to what follows.
+        let rev = self.store.committed_rev();
+        let probe = MatchRecord::from_record(record);
+        let scored = self.score_candidates(None, &probe, Some(&key))?;
+        let terms = blocking_terms(&probe);
+        Ok(Some(Prescored {
+            rev,
+            probe,
+            terms,
+            scored,
+        }))
+    }
+
+    /// Brings pre-scored candidates up to date under the lock: the rows changed since the
+    /// pre-scoring revision are dropped, then re-read and re-scored when they share a blocking
+    /// key with the probe. Falls back to a full search when the store forgot that far back.
+    fn refresh(
+        &self,
+        txn: &WriteTxn<'_>,
+        pre: Prescored,
+        key: &SourceKey,
+    ) -> Result<(MatchRecord, Vec<Scored>), EngineError> {
+        let Prescored {
+            rev,
+            probe,
+            terms,
+            mut scored,
+        } = pre;
+        let Some(changed) = txn.sources_changed_since(rev) else {
+            let scored = self.score_candidates(Some(txn), &probe, Some(key))?;
+            return Ok((probe, scored));
+        };
+        if changed.is_empty() {
+            return Ok((probe, scored));
+        }
+        let changed: BTreeSet<SourceKey> = changed.into_iter().collect();
+        scored.retain(|s| !changed.contains(&s.key));
+        let wanted: BTreeSet<&str> = terms.iter().map(String::as_str).collect();
+        for k in changed {
+            if &k == key {
+                continue;
+            }
+            let Some(row) = txn.source(&k)?.filter(|r| r.active) else {
                 continue;
             };
             let prepared = MatchRecord::from_record(&row.record);
-            let score = self.model.score(probe, &prepared);
-            let blocking =
-                vigie_batch::pipeline::blocking_rule_of(&BlockingRule::DEFAULT, probe, &prepared)
-                    .map_or("index", BlockingRule::name);
-            out.push(Scored {
-                key: hit.key,
-                row,
-                prepared,
-                score,
-                blocking,
-            });
+            if blocking_terms(&prepared)
+                .iter()
+                .any(|t| wanted.contains(t.as_str()))
+            {
+                scored.push(self.scored(&probe, k, row));
+            }
         }
-        out.sort_by(|a, b| {
-            b.strength()
-                .total_cmp(&a.strength())
-                .then(a.key.cmp(&b.key))
-        });
-        Ok(out)
+        sort_scored(&mut scored);
+        Ok((probe, scored))
     }
 
     fn store_decision(
@@ -260,14 +348,21 @@ impl Engine {
         &self,
         txn: &mut WriteTxn<'_>,
         record: IdentityRecord,
+        pre: Option<Prescored>,
         actor: &ActorRow,
         subjects: &mut Vec<String>,
     ) -> Result<RegisterOutcome, EngineError> {
         let key = key_of(&record)?;
         subjects.push(key_text(&key));
-        let probe = MatchRecord::from_record(&record);
         let existing = txn.source(&key)?.filter(|r| r.active);
-        let scored = self.score_candidates(Some(txn), &probe, Some(&key))?;
+        let (probe, scored) = match pre {
+            Some(pre) => self.refresh(txn, pre, &key)?,
+            None => {
+                let probe = MatchRecord::from_record(&record);
+                let scored = self.score_candidates(Some(txn), &probe, Some(&key))?;
+                (probe, scored)
+            }
+        };
         let mut flags = Vec::new();
         let mut decisions = Vec::new();
         let mut decision_of = Vec::with_capacity(scored.len());
@@ -341,25 +436,14 @@ impl Engine {
                     self.join_target(txn, &key, &probe, &scored, Some(&current), &mut refused)?
             {
                 // A lone source whose update now matches another identity joins it.
-                let mut moved = row;
-                moved.enterprise = target.clone();
-                txn.put_source(&key, Some(moved))?;
-                let mut retired = ent_row;
-                retired.retired_into = Some(target.clone());
-                Self::write_enterprise(txn, &current, retired, Vec::new())?;
-                let mut target_row = txn
-                    .enterprise(&target)?
-                    .ok_or_else(|| EngineError::Internal("enterprise is missing".into()))?;
-                target_row.absorbed.push(current.clone());
-                let mut members = target_row.members.clone();
-                members.push(key.clone());
-                Self::write_enterprise(txn, &target, target_row, members)?;
                 let decision = decision_of.get(i).copied().flatten();
-                txn.add_history(
-                    &[&current, &target],
-                    "linked",
-                    vec![key.clone(), scored[i].key.clone()],
-                    decision,
+                self.join(
+                    txn,
+                    &key,
+                    row,
+                    &target,
+                    Some((&current, ent_row)),
+                    (&scored[i].key, decision),
                     actor,
                 )?;
                 subjects.push(target.to_string());
@@ -384,10 +468,25 @@ impl Engine {
             txn.put_enterprise(&current, Some(ent_row))?;
             txn.add_history(&[&current], "updated", vec![key.clone()], None, actor)?;
             subjects.push(current.to_string());
+            // A review only when the update newly brings a candidate of another identity into
+            // the review band (the previous version did not score there: no duplicate items
+            // for repeated updates).
+            let before = MatchRecord::from_record(&old.record);
+            let review = self.review_candidate(txn, &key, &scored, Some(&current), |s| {
+                self.model.score(&before, &s.prepared).decision < Decision::Review
+            })?;
+            if refused {
+                flags.push(FLAG_LINK_REFUSED.to_owned());
+            }
+            let outcome =
+                match Self::open_review(txn, &key, &scored, review, &decision_of, &mut flags)? {
+                    Some(id) => LinkOutcome::UnchangedPendingReview(id),
+                    None => LinkOutcome::Unchanged,
+                };
             return Ok(RegisterOutcome {
                 key,
                 enterprise: current,
-                outcome: LinkOutcome::Unchanged,
+                outcome,
                 updated,
                 decisions,
                 flags,
@@ -397,21 +496,14 @@ impl Engine {
         if let Some((target, i)) =
             self.join_target(txn, &key, &probe, &scored, None, &mut refused)?
         {
-            let mut linked = row;
-            linked.enterprise = target.clone();
-            txn.put_source(&key, Some(linked))?;
-            let target_row = txn
-                .enterprise(&target)?
-                .ok_or_else(|| EngineError::Internal("enterprise is missing".into()))?;
-            let mut members = target_row.members.clone();
-            members.push(key.clone());
-            Self::write_enterprise(txn, &target, target_row, members)?;
             let decision = decision_of.get(i).copied().flatten();
-            txn.add_history(
-                &[&target],
-                "linked",
-                vec![key.clone(), scored[i].key.clone()],
-                decision,
+            self.join(
+                txn,
+                &key,
+                row,
+                &target,
+                None,
+                (&scored[i].key, decision),
                 actor,
             )?;
             subjects.push(target.to_string());
@@ -432,38 +524,13 @@ impl Engine {
         subjects.push(ent.to_string());
         // Review: the best candidate in the review band (or an auto-link that was refused),
         // unless the pair was separated.
-        let mut review = None;
-        for (i, s) in scored.iter().enumerate() {
-            if s.score.decision < Decision::Review || txn.separated(&key, &s.key)? {
-                continue;
-            }
-            review = Some(i);
-            break;
-        }
+        let review = self.review_candidate(txn, &key, &scored, None, |_| true)?;
         if refused {
             flags.push(FLAG_LINK_REFUSED.to_owned());
         }
-        let outcome = match review.and_then(|i| Some((i, decision_of.get(i).copied().flatten()?))) {
-            Some((i, decision)) => {
-                let s = &scored[i];
-                if s.key.domain == key.domain {
-                    flags.push(FLAG_DOUBLON.to_owned());
-                }
-                let reason = s
-                    .score
-                    .rule
-                    .map_or_else(|| "review band".to_owned(), |r| r.name().to_owned());
-                let id = txn.add_review(ReviewRow {
-                    decision,
-                    pair: (key.clone(), s.key.clone()),
-                    probability: s.score.probability,
-                    reason,
-                    open: true,
-                    resolution: None,
-                    created_ms: txn.now_ms(),
-                })?;
-                LinkOutcome::CreatedPendingReview(ReviewId(id))
-            }
+        let outcome = match Self::open_review(txn, &key, &scored, review, &decision_of, &mut flags)?
+        {
+            Some(id) => LinkOutcome::CreatedPendingReview(id),
             None => LinkOutcome::Created,
         };
         Ok(RegisterOutcome {
@@ -474,6 +541,102 @@ impl Engine {
             decisions,
             flags,
         })
+    }
+
+    /// Moves source `key` (new row `row`) into enterprise `target`, retiring `from` (its former
+    /// lone identity) when given, with the "linked" history event citing the candidate.
+    #[allow(clippy::too_many_arguments)]
+    fn join(
+        &self,
+        txn: &mut WriteTxn<'_>,
+        key: &SourceKey,
+        mut row: SourceRow,
+        target: &EnterpriseId,
+        from: Option<(&EnterpriseId, EnterpriseRow)>,
+        (candidate, decision): (&SourceKey, Option<u64>),
+        actor: &ActorRow,
+    ) -> Result<(), EngineError> {
+        row.enterprise = target.clone();
+        txn.put_source(key, Some(row))?;
+        let mut target_row = txn
+            .enterprise(target)?
+            .ok_or_else(|| EngineError::Internal("enterprise is missing".into()))?;
+        let mut touched = vec![target];
+        if let Some((current, mut retired)) = from {
+            retired.retired_into = Some(target.clone());
+            Self::write_enterprise(txn, current, retired, Vec::new())?;
+            target_row.absorbed.push(current.clone());
+            touched.insert(0, current);
+        }
+        let mut members = target_row.members.clone();
+        members.push(key.clone());
+        Self::write_enterprise(txn, target, target_row, members)?;
+        txn.add_history(
+            &touched,
+            "linked",
+            vec![key.clone(), candidate.clone()],
+            decision,
+            actor,
+        )?;
+        Ok(())
+    }
+
+    /// The best candidate in the review band (or an auto-link that was refused) outside
+    /// `own` enterprise, not separated from `key`, accepted by `fresh`; only the best one is
+    /// considered.
+    fn review_candidate(
+        &self,
+        txn: &WriteTxn<'_>,
+        key: &SourceKey,
+        scored: &[Scored],
+        own: Option<&EnterpriseId>,
+        fresh: impl Fn(&Scored) -> bool,
+    ) -> Result<Option<usize>, EngineError> {
+        for (i, s) in scored.iter().enumerate() {
+            if s.score.decision < Decision::Review
+                || Some(&s.row.enterprise) == own
+                || txn.separated(key, &s.key)?
+            {
+                continue;
+            }
+            return Ok(fresh(s).then_some(i));
+        }
+        Ok(None)
+    }
+
+    /// Opens the review item of candidate `review` (when its decision was stored), flagging a
+    /// same-domain pair as a suspected doublon.
+    fn open_review(
+        txn: &mut WriteTxn<'_>,
+        key: &SourceKey,
+        scored: &[Scored],
+        review: Option<usize>,
+        decision_of: &[Option<u64>],
+        flags: &mut Vec<String>,
+    ) -> Result<Option<ReviewId>, EngineError> {
+        let Some((i, decision)) =
+            review.and_then(|i| Some((i, decision_of.get(i).copied().flatten()?)))
+        else {
+            return Ok(None);
+        };
+        let s = &scored[i];
+        if s.key.domain == key.domain {
+            flags.push(FLAG_DOUBLON.to_owned());
+        }
+        let reason = s
+            .score
+            .rule
+            .map_or_else(|| "review band".to_owned(), |r| r.name().to_owned());
+        let id = txn.add_review(ReviewRow {
+            decision,
+            pair: (key.clone(), s.key.clone()),
+            probability: s.score.probability,
+            reason,
+            open: true,
+            resolution: None,
+            created_ms: txn.now_ms(),
+        })?;
+        Ok(Some(ReviewId(id)))
     }
 
     fn active_source(txn: &WriteTxn<'_>, key: &SourceKey) -> Result<SourceRow, EngineError> {

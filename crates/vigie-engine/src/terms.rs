@@ -10,6 +10,11 @@ use vigie_core::matching::prepare::{MatchRecord, NameKeys};
 use vigie_core::normalize;
 use vigie_core::record::IdentityRecord;
 
+/// Version of the index terms: bump it whenever [`record_terms`] changes (blocking rules,
+/// normalisation, field terms), so stores rebuild their index at the next open.
+/// 2: the `birth_date+postcode` blocking rule.
+pub(crate) const TERMS_VERSION: u32 = 2;
+
 /// Prefix of the blocking-key terms of rule number `i` (in [`BlockingRule::DEFAULT`] order).
 fn blocking_term(rule: usize, key: u64) -> String {
     format!("b{rule}:{key:016x}")

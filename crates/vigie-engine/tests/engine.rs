@@ -391,3 +391,47 @@ fn data_survives_reopening_and_the_index_is_rebuilt_when_lost() {
     );
     assert!(seen.windows(2).all(|w| w[0] < w[1]));
 }
+
+#[test]
+fn an_update_that_newly_resembles_another_identity_opens_one_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = open(dir.path());
+    engine.register(person(11, "H1", "1"), &actor()).unwrap();
+    // First registered as somebody else entirely.
+    let other = engine.register(person(12, "H1", "2"), &actor()).unwrap();
+    assert_eq!(other.outcome, LinkOutcome::Created);
+    assert_eq!(engine.stats().unwrap().open_reviews, 0);
+    // Corrected (A08): now possible twins of H1/1, which goes to review.
+    let mut corrected = person(11, "H1", "2");
+    corrected.first_names = Some("ZOE".into());
+    let updated = engine.register(corrected.clone(), &actor()).unwrap();
+    assert!(updated.updated);
+    assert_eq!(updated.enterprise, other.enterprise);
+    let LinkOutcome::UnchangedPendingReview(review) = updated.outcome else {
+        panic!("expected a review, got {:?}", updated.outcome);
+    };
+    assert!(
+        updated
+            .flags
+            .iter()
+            .any(|f| f == vigie_engine::FLAG_DOUBLON)
+    );
+    let items = engine.review_list(10).unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].id, review);
+    assert_eq!(items[0].pair, (key("H1", "2"), key("H1", "1")));
+    // The same update again opens nothing new.
+    let again = engine.register(corrected, &actor()).unwrap();
+    assert_eq!(again.outcome, LinkOutcome::Unchanged);
+    assert_eq!(engine.stats().unwrap().open_reviews, 1);
+    // Separated, a later change does not reopen it either.
+    engine
+        .review_resolve(review, Resolution::Separate, &actor())
+        .unwrap();
+    let mut changed = person(11, "H1", "2");
+    changed.first_names = Some("ZOE MARIE".into());
+    let after = engine.register(changed, &actor()).unwrap();
+    assert_eq!(after.outcome, LinkOutcome::Unchanged);
+    assert_eq!(engine.stats().unwrap().open_reviews, 0);
+    assert!(engine.verify().unwrap().problems.is_empty());
+}

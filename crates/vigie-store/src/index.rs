@@ -9,7 +9,8 @@
 //! committer thread every [`COMMIT_INTERVAL`] or when [`COMMIT_DOCS`] documents are pending);
 //! each commit carries the last applied index-outbox seq in its payload.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -70,6 +71,14 @@ pub(crate) struct CandidateIndex {
     reader: IndexReader,
     state: Mutex<WriterState>,
     overlay: RwLock<HashMap<SourceKey, OverlayEntry>>,
+    terms_version: u32,
+}
+
+/// A 64-bit hash of a key, with a per-process random seed.
+fn key_hash(key: &SourceKey) -> u64 {
+    static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    STATE.get_or_init(Default::default).hash_one(key)
 }
 
 /// One hit: the key and its relevance (shared terms; overlay hits count their shared terms).
@@ -88,24 +97,31 @@ fn schema() -> (Schema, Field, Field) {
     (builder.build(), key, terms)
 }
 
-fn parse_payload(payload: Option<&str>) -> Option<u64> {
+fn parse_payload(payload: Option<&str>, terms_version: u32) -> Option<u64> {
     let payload = payload?;
     let mut schema_ok = false;
+    let mut terms_ok = false;
     let mut seq = None;
     for part in payload.split(';') {
         if let Some(v) = part.strip_prefix("schema=") {
             schema_ok = v.parse::<u32>().ok() == Some(INDEX_SCHEMA);
+        } else if let Some(v) = part.strip_prefix("terms=") {
+            terms_ok = v.parse::<u32>().ok() == Some(terms_version);
         } else if let Some(v) = part.strip_prefix("seq=") {
             seq = v.parse::<u64>().ok();
         }
     }
-    seq.filter(|_| schema_ok)
+    seq.filter(|_| schema_ok && terms_ok)
 }
 
 impl CandidateIndex {
-    /// Opens an existing index; `Ok(None)` when it is missing, unreadable or of another schema
-    /// (the caller rebuilds). Returns the committed outbox seq.
-    pub(crate) fn open(dir: &Path) -> Result<Option<(CandidateIndex, u64)>, StoreError> {
+    /// Opens an existing index; `Ok(None)` when it is missing, unreadable, of another schema or
+    /// built with another version of the terms function (the caller rebuilds). Returns the
+    /// committed outbox seq.
+    pub(crate) fn open(
+        dir: &Path,
+        terms_version: u32,
+    ) -> Result<Option<(CandidateIndex, u64)>, StoreError> {
         if !dir.join("meta.json").is_file() {
             return Ok(None);
         }
@@ -115,21 +131,21 @@ impl CandidateIndex {
         let Ok(metas) = index.load_metas() else {
             return Ok(None);
         };
-        let Some(seq) = parse_payload(metas.payload.as_deref()) else {
+        let Some(seq) = parse_payload(metas.payload.as_deref(), terms_version) else {
             return Ok(None);
         };
         let (expected, _, _) = schema();
         if index.schema() != expected {
             return Ok(None);
         }
-        match CandidateIndex::from_index(index, seq) {
+        match CandidateIndex::from_index(index, seq, terms_version) {
             Ok(open) => Ok(Some((open, seq))),
             Err(_) => Ok(None),
         }
     }
 
     /// Creates an empty index in `dir` (anything there is moved aside first).
-    pub(crate) fn create(dir: &Path) -> Result<CandidateIndex, StoreError> {
+    pub(crate) fn create(dir: &Path, terms_version: u32) -> Result<CandidateIndex, StoreError> {
         if dir.exists() {
             let aside = aside_path(dir);
             let _ = std::fs::remove_dir_all(&aside);
@@ -139,12 +155,16 @@ impl CandidateIndex {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(e.to_string()))?;
         let (schema, _, _) = schema();
         let index = Index::create_in_dir(dir, schema).map_err(index_err)?;
-        let open = CandidateIndex::from_index(index, 0)?;
+        let open = CandidateIndex::from_index(index, 0, terms_version)?;
         open.commit_with_seq(0)?;
         Ok(open)
     }
 
-    fn from_index(index: Index, seq: u64) -> Result<CandidateIndex, StoreError> {
+    fn from_index(
+        index: Index,
+        seq: u64,
+        terms_version: u32,
+    ) -> Result<CandidateIndex, StoreError> {
         let (_, key_field, terms_field) = schema();
         let reader = index
             .reader_builder()
@@ -164,7 +184,8 @@ impl CandidateIndex {
                 added_seq: seq,
                 committed_seq: seq,
                 pending: 0,
-            }),
+                terms_version,
+        }),
             overlay: RwLock::new(HashMap::new()),
         })
     }
@@ -176,6 +197,14 @@ impl CandidateIndex {
             doc.add_text(self.terms_field, term);
         }
         doc
+    }
+
+    /// The commit payload: schema, terms version and the last applied outbox seq.
+    fn payload(&self, seq: u64) -> String {
+        format!(
+            "vigie-index;schema={INDEX_SCHEMA};terms={};seq={seq}",
+            self.terms_version
+        )
     }
 
     /// Applies writes (upserts with terms, deletions with `None`) tagged with their outbox seq.
@@ -228,7 +257,7 @@ impl CandidateIndex {
             .as_mut()
             .ok_or_else(|| StoreError::Index("index writer unavailable".into()))?;
         let mut prepared = writer.prepare_commit().map_err(index_err)?;
-        prepared.set_payload(&format!("vigie-index;schema={INDEX_SCHEMA};seq={seq}"));
+        prepared.set_payload(&self.payload(seq));
         prepared.commit().map_err(index_err)?;
         self.reader.reload().map_err(index_err)?;
         state.committed_seq = seq;
@@ -274,7 +303,7 @@ impl CandidateIndex {
                 count += 1;
             }
             let mut prepared = bulk.prepare_commit().map_err(index_err)?;
-            prepared.set_payload(&format!("vigie-index;schema={INDEX_SCHEMA};seq={seq}"));
+            prepared.set_payload(&self.payload(seq));
             prepared.commit().map_err(index_err)?;
             bulk.wait_merging_threads().map_err(index_err)?;
             Ok(count)
@@ -319,36 +348,39 @@ impl CandidateIndex {
             })
             .collect();
         let query = BooleanQuery::new(clauses);
-        // Snapshot the overlay before the searcher: an entry leaves the overlay only after the
+        let wanted: HashMap<&str, f32> = terms.iter().map(|(t, b)| (t.as_str(), *b)).collect();
+        let mut hits = Vec::new();
+        // Every overlay key shadows its committed document, which may be stale or deleted.
+        // Hashed, not cloned: this runs for every search over a few hundred fresh writes (a
+        // 64-bit collision would hide one committed candidate, once in ~10^15 searches).
+        let mut shadowed: HashSet<u64> = HashSet::new();
+        // Read the overlay before the searcher: an entry leaves the overlay only after the
         // reader shows it, so every write is seen by one side or the other.
-        let overlay: Vec<(SourceKey, OverlayEntry)> = self
-            .overlay
-            .read()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let searcher = self.reader.searcher();
+        let searcher = {
+            let overlay = self.overlay.read();
+            shadowed.reserve(overlay.len());
+            for (key, (_, entry_terms)) in overlay.iter() {
+                if let Some(entry_terms) = entry_terms {
+                    let score: f32 = entry_terms
+                        .iter()
+                        .filter_map(|t| wanted.get(t.as_str()))
+                        .sum();
+                    if score > 0.0 {
+                        hits.push(IndexHit {
+                            key: key.clone(),
+                            score: score * 100.0,
+                        });
+                    }
+                }
+                shadowed.insert(key_hash(key));
+            }
+            self.reader.searcher()
+        };
         let top = searcher
             .search(&query, &TopDocs::with_limit(limit).order_by_score())
             .map_err(index_err)?;
-        let mut hits = Vec::with_capacity(top.len() + 4);
+        hits.reserve(top.len());
         let mut seen: BTreeSet<SourceKey> = BTreeSet::new();
-        let wanted: HashMap<&str, f32> = terms.iter().map(|(t, b)| (t.as_str(), *b)).collect();
-        for (key, (_, entry_terms)) in &overlay {
-            if let Some(entry_terms) = entry_terms {
-                let score: f32 = entry_terms
-                    .iter()
-                    .filter_map(|t| wanted.get(t.as_str()))
-                    .sum();
-                if score > 0.0 {
-                    hits.push(IndexHit {
-                        key: key.clone(),
-                        score: score * 100.0,
-                    });
-                }
-            }
-            seen.insert(key.clone());
-        }
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(index_err)?;
             let Some(key) = doc
@@ -358,7 +390,7 @@ impl CandidateIndex {
             else {
                 continue;
             };
-            if seen.insert(key.clone()) {
+            if !shadowed.contains(&key_hash(&key)) && seen.insert(key.clone()) {
                 hits.push(IndexHit { key, score });
             }
         }

@@ -31,6 +31,7 @@ mod txn;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
@@ -190,6 +191,9 @@ pub struct StoreOptions {
     pub sync: bool,
     /// Index terms of a record.
     pub terms: Arc<TermsFn>,
+    /// Version of `terms`: an index built with another version is rebuilt at open (bump it
+    /// whenever the terms of a record change).
+    pub terms_version: u32,
     /// Commit the index every [`COMMIT_INTERVAL`] from a background thread (else only when
     /// [`COMMIT_DOCS`] writes are pending, on [`Store::flush_index`] and at close).
     pub background_commit: bool,
@@ -214,6 +218,53 @@ pub(crate) struct Inner {
     pub(crate) index: CandidateIndex,
     pub(crate) writer: Mutex<Counters>,
     pub(crate) options: StoreOptions,
+    /// Revision of the last committed transaction, published after its rows and index writes.
+    pub(crate) committed_rev: AtomicU64,
+    /// The source keys changed by the last committed transactions (see [`RecentWrites`]).
+    pub(crate) recent: Mutex<RecentWrites>,
+}
+
+/// How many recent source changes are remembered for [`WriteTxn::sources_changed_since`].
+const RECENT_WRITES: usize = 16_384;
+
+/// A bounded log of the source keys changed by recent commits, in revision order, so a writer
+/// that read (and scored) outside the lock at revision `r` can tell under the lock exactly which
+/// rows changed since. `floor`: changes at or below it may have been forgotten.
+#[derive(Debug, Default)]
+pub(crate) struct RecentWrites {
+    entries: std::collections::VecDeque<(u64, SourceKey)>,
+    floor: u64,
+}
+
+impl RecentWrites {
+    pub(crate) fn push(&mut self, rev: u64, key: SourceKey) {
+        if self.entries.len() >= RECENT_WRITES
+            && let Some((old, _)) = self.entries.pop_front()
+        {
+            self.floor = self.floor.max(old);
+        }
+        self.entries.push_back((rev, key));
+    }
+
+    /// Forgets everything up to `rev` (a bulk load changed rows without logging them).
+    pub(crate) fn forget_through(&mut self, rev: u64) {
+        self.entries.clear();
+        self.floor = self.floor.max(rev);
+    }
+
+    /// The keys changed after `rev`, or `None` when that is no longer known.
+    pub(crate) fn since(&self, rev: u64) -> Option<Vec<SourceKey>> {
+        if self.floor > rev {
+            return None;
+        }
+        let start = self.entries.partition_point(|(r, _)| *r <= rev);
+        Some(
+            self.entries
+                .range(start..)
+                .map(|(_, k)| k.clone())
+                .collect(),
+        )
+    }
 }
 
 /// The store: RocksDB rows + tantivy index + committer thread. `Send + Sync`; share it by
@@ -289,16 +340,21 @@ impl Store {
         let dirty = db.get_cf(cf_meta, META_INDEX_DIRTY)?.is_some();
         let index_dir = options.dir.join("index");
         let mut report = OpenReport::default();
-        let (index, committed) = match CandidateIndex::open(&index_dir)? {
+        let (index, committed) = match CandidateIndex::open(&index_dir, options.terms_version)? {
             Some((index, seq)) if !dirty && seq <= counters.index_outbox => (index, Some(seq)),
             other => {
                 drop(other);
-                (CandidateIndex::create(&index_dir)?, None)
+                (CandidateIndex::create(&index_dir, options.terms_version)?, None)
             }
         };
         let inner = Arc::new(Inner {
             db,
             index,
+            committed_rev: AtomicU64::new(counters.rev),
+            recent: Mutex::new(RecentWrites {
+                entries: std::collections::VecDeque::new(),
+                floor: counters.rev,
+            }),
             writer: Mutex::new(counters),
             options,
         });
@@ -339,6 +395,14 @@ impl Store {
             },
             report,
         ))
+    }
+
+    /// Revision of the last committed transaction. Everything it and earlier transactions
+    /// wrote is visible to reads and index searches started after this returns; read it
+    /// *before* reading outside a transaction, then ask [`WriteTxn::sources_changed_since`]
+    /// under the lock which rows changed in between.
+    pub fn committed_rev(&self) -> u64 {
+        self.inner.committed_rev.load(Ordering::Acquire)
     }
 
     /// Starts a write transaction (takes the writer lock until commit or drop).
@@ -801,5 +865,28 @@ mod tests {
         let mut by_ord = keys.to_vec();
         by_ord.sort();
         assert_eq!(by_bytes, by_ord);
+    }
+
+    #[test]
+    fn recent_writes_forget_the_oldest_and_say_so() {
+        let k = |l: u64| SourceKey {
+            domain: DomainId::new("D").unwrap(),
+            local_id: LocalId::new(l.to_string()).unwrap(),
+        };
+        let mut recent = RecentWrites::default();
+        for rev in 1..=(RECENT_WRITES as u64 + 2) {
+            recent.push(rev, k(rev));
+        }
+        // Revisions 1 and 2 fell out: what changed after 0 or 1 is unknown.
+        assert_eq!(recent.since(0), None);
+        assert_eq!(recent.since(1), None);
+        let after = recent.since(RECENT_WRITES as u64).unwrap();
+        assert_eq!(
+            after,
+            vec![k(RECENT_WRITES as u64 + 1), k(RECENT_WRITES as u64 + 2)]
+        );
+        recent.forget_through(RECENT_WRITES as u64 + 5);
+        assert_eq!(recent.since(RECENT_WRITES as u64 + 4), None);
+        assert_eq!(recent.since(RECENT_WRITES as u64 + 5), Some(vec![]));
     }
 }

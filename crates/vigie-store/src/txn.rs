@@ -107,6 +107,13 @@ impl<'a> WriteTxn<'a> {
         self.counters.rev
     }
 
+    /// The source keys changed by transactions committed after revision `rev` (see
+    /// [`crate::Store::committed_rev`]), oldest first, possibly repeated; `None` when the store no
+    /// longer remembers that far back (re-read everything then).
+    pub fn sources_changed_since(&self, rev: u64) -> Option<Vec<SourceKey>> {
+        self.inner.recent.lock().since(rev)
+    }
+
     /// A source row (this transaction's writes included).
     ///
     /// # Errors
@@ -505,8 +512,17 @@ impl<'a> WriteTxn<'a> {
         let batch = std::mem::take(&mut self.batch);
         inner.db.write_opt(batch, &WriteOptions::default())?;
         *self.guard = c.clone();
+        {
+            let mut recent = inner.recent.lock();
+            for (_, key, _) in &index_ops {
+                recent.push(c.rev, key.clone());
+            }
+        }
         // The index follows while the lock is held, so index order is commit order.
         let commit_now = inner.index.apply(index_ops);
+        inner
+            .committed_rev
+            .store(c.rev, std::sync::atomic::Ordering::Release);
         drop(self);
         if inner.options.sync {
             inner.db.flush_wal(true)?;
@@ -598,6 +614,11 @@ impl<'a> BulkWriter<'a> {
         }
         // Still under the writer lock: no write can slip between the rows and the index.
         let n = inner.rebuild_from(docs, seq)?;
+        let rev = txn.counters.rev;
+        inner.recent.lock().forget_through(rev);
+        inner
+            .committed_rev
+            .store(rev, std::sync::atomic::Ordering::Release);
         drop(txn);
         Ok(n)
     }

@@ -39,6 +39,7 @@ fn options(dir: &std::path::Path) -> StoreOptions {
         dir: dir.to_path_buf(),
         sync: false,
         terms: Arc::new(terms),
+        terms_version: 1,
         background_commit: false,
     }
 }
@@ -316,4 +317,46 @@ fn notifications_are_acknowledged() {
         .collect();
     assert_eq!(left, vec![3]);
     assert_eq!(store.counters().pending_notifications, 1);
+}
+
+#[test]
+fn a_writer_learns_exactly_which_sources_changed_since_a_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    put(&store, "A", "1", "X");
+    let seen = store.committed_rev();
+    // An audit-only transaction moves the revision but changes no source.
+    let mut txn = store.begin();
+    txn.add_audit(&actor(), "query", "ok", vec![]).unwrap();
+    txn.commit().unwrap();
+    assert!(store.committed_rev() > seen);
+    put(&store, "A", "2", "Y");
+    put(&store, "A", "1", "Z");
+    // A dropped transaction changes nothing.
+    drop({
+        let mut txn = store.begin();
+        txn.put_source(
+            &key("B", "9"),
+            Some(source_row(record("B", "9", "W"), "E9")),
+        )
+        .unwrap();
+        txn
+    });
+    let txn = store.begin();
+    assert_eq!(
+        txn.sources_changed_since(seen),
+        Some(vec![key("A", "2"), key("A", "1")])
+    );
+    assert_eq!(
+        txn.sources_changed_since(store.committed_rev()),
+        Some(vec![])
+    );
+    drop(txn);
+    // Reopened, the store cannot tell what changed before: callers re-read everything.
+    let now = store.committed_rev();
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(store.committed_rev(), now);
+    assert_eq!(store.begin().sources_changed_since(now - 1), None);
+    assert_eq!(store.begin().sources_changed_since(now), Some(vec![]));
 }

@@ -784,6 +784,7 @@ pub async fn update_patient(
         vigie_engine::LinkOutcome::CreatedPendingReview(_) => "review",
         vigie_engine::LinkOutcome::Created => "non_match",
         vigie_engine::LinkOutcome::Unchanged => "unchanged",
+        vigie_engine::LinkOutcome::UnchangedPendingReview(_) => "review",
     });
     tracing::info!(
         updated = outcome.updated,

@@ -42,6 +42,8 @@ pub enum BlockingRule {
     Email,
     /// Same other identifier.
     OtherId,
+    /// Same full birth date and postcode (people whose names were both keyed differently).
+    BirthDatePostcode,
 }
 
 /// The order of the records inside an oversized block (sorted-neighbourhood window).
@@ -57,7 +59,7 @@ pub enum WindowOrder {
 
 impl BlockingRule {
     /// The default rules, in priority order.
-    pub const DEFAULT: [BlockingRule; 10] = [
+    pub const DEFAULT: [BlockingRule; 11] = [
         BlockingRule::Ins,
         BlockingRule::BirthDateFirstInitial,
         BlockingRule::PhoneticBirthNameYear,
@@ -68,6 +70,7 @@ impl BlockingRule {
         BlockingRule::Phone,
         BlockingRule::Email,
         BlockingRule::OtherId,
+        BlockingRule::BirthDatePostcode,
     ];
 
     /// Stable name.
@@ -83,6 +86,7 @@ impl BlockingRule {
             BlockingRule::Phone => "phone",
             BlockingRule::Email => "email",
             BlockingRule::OtherId => "other_id",
+            BlockingRule::BirthDatePostcode => "birth_date+postcode",
         }
     }
 
@@ -119,7 +123,8 @@ impl BlockingRule {
             BlockingRule::Ins
             | BlockingRule::BirthDateFirstInitial
             | BlockingRule::BirthDatePlace
-            | BlockingRule::FirstNamePostcode => WindowOrder::BirthName,
+            | BlockingRule::FirstNamePostcode
+            | BlockingRule::BirthDatePostcode => WindowOrder::BirthName,
         }
     }
 
@@ -194,6 +199,11 @@ impl BlockingRule {
             BlockingRule::OtherId => {
                 if let Some(other) = &record.other_id {
                     out.push(key(seed, &[other.as_bytes()]));
+                }
+            }
+            BlockingRule::BirthDatePostcode => {
+                if let (Some(date), Some(postcode)) = (full_date, &record.postcode) {
+                    out.push(key(seed, &[&date_bytes(date), &postcode.to_le_bytes()]));
                 }
             }
         }
