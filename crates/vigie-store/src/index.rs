@@ -184,9 +184,9 @@ impl CandidateIndex {
                 added_seq: seq,
                 committed_seq: seq,
                 pending: 0,
-                terms_version,
-        }),
+            }),
             overlay: RwLock::new(HashMap::new()),
+            terms_version,
         })
     }
 

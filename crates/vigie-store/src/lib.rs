@@ -344,7 +344,10 @@ impl Store {
             Some((index, seq)) if !dirty && seq <= counters.index_outbox => (index, Some(seq)),
             other => {
                 drop(other);
-                (CandidateIndex::create(&index_dir, options.terms_version)?, None)
+                (
+                    CandidateIndex::create(&index_dir, options.terms_version)?,
+                    None,
+                )
             }
         };
         let inner = Arc::new(Inner {
@@ -871,7 +874,7 @@ mod tests {
     fn recent_writes_forget_the_oldest_and_say_so() {
         let k = |l: u64| SourceKey {
             domain: DomainId::new("D").unwrap(),
-            local_id: LocalId::new(l.to_string()).unwrap(),
+            local_id: LocalId::new(&l.to_string()).unwrap(),
         };
         let mut recent = RecentWrites::default();
         for rev in 1..=(RECENT_WRITES as u64 + 2) {
