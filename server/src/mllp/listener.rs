@@ -66,12 +66,12 @@ pub async fn serve(
         .iter()
         .filter(|s| s.certificate.is_some())
         .count();
-    let verifies_clients = state
+    let no_client_ca = state
         .config
         .tls
         .as_ref()
-        .is_some_and(|t| t.client_ca.is_some());
-    if bound_sources > 0 && !(state.tls.is_some() && verifies_clients) {
+        .is_some_and(|t| t.client_ca.is_none());
+    if bound_sources > 0 && (state.tls.is_none() || no_client_ca) {
         tracing::warn!(
             sources = bound_sources,
             "[[sources]] bound to a certificate never match: MLLP is not served over TLS with a client CA"
