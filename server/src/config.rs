@@ -117,10 +117,18 @@ pub struct TlsSection {
     /// Refuse connections without a client certificate (when `client_ca` is set; default true).
     #[serde(default = "default_true")]
     pub require_client_cert: bool,
+    /// Seconds between two checks of `cert` and `key` for a new certificate (hot reload; 0:
+    /// never, the certificate of the start-up is kept).
+    #[serde(default = "default_reload_interval")]
+    pub reload_interval_secs: u64,
 }
 
 fn default_true() -> bool {
     true
+}
+
+fn default_reload_interval() -> u64 {
+    5
 }
 
 /// An identifier domain.
@@ -147,7 +155,8 @@ pub struct SourceConfig {
     pub facility: Option<String>,
     /// Source address (IP) the connection must come from, when set.
     pub address: Option<String>,
-    /// Client certificate subject (CN) on MLLP/TLS, when set.
+    /// Client certificate subject CN, when set: the source matches only an MLLP/TLS connection
+    /// whose peer presented a verified client certificate with that CN.
     pub certificate: Option<String>,
     /// Domains this sender may feed.
     pub feeds: Vec<String>,
@@ -277,7 +286,8 @@ impl Config {
     }
 
     /// Semantic checks: domain ids valid and unique, every client reachable by some credential,
-    /// every domain a client or source names is configured, JWT algorithms known.
+    /// every domain a client or source names is configured, JWT algorithms known, MLLP over TLS
+    /// only with a `[tls]` section.
     ///
     /// # Errors
     /// [`ConfigError::Invalid`] naming the first problem.
@@ -318,6 +328,18 @@ impl Config {
                     issuer.issuer
                 )));
             }
+        }
+        if self.mllp.tls && self.tls.is_none() {
+            return Err(ConfigError::Invalid(
+                "mllp.tls needs a [tls] section (certificate and key)".into(),
+            ));
+        }
+        if self.mllp.require_client_cert == Some(true)
+            && self.tls.as_ref().is_none_or(|t| t.client_ca.is_none())
+        {
+            return Err(ConfigError::Invalid(
+                "mllp.require_client_cert needs tls.client_ca".into(),
+            ));
         }
         if self.server.http_max_json_depth == 0 || self.server.max_results == 0 {
             return Err(ConfigError::Invalid(
@@ -381,6 +403,8 @@ mod tests {
             "[[clients]]\nname = \"x\"\njwt_subject = \"x\"\nqueries = [\"nope\"]",
             "[[jwt]]\nissuer = \"i\"\nkey = \"k\"\nalgorithm = \"none\"",
             "[server]\nunknown = 1",
+            "[mllp]\ntls = true",
+            "[tls]\ncert = \"c\"\nkey = \"k\"\n[mllp]\ntls = true\nrequire_client_cert = true",
         ] {
             assert!(Config::from_toml(text).is_err(), "{text}");
         }
@@ -415,6 +439,12 @@ pub struct MllpSection {
     pub notify_max_backoff_secs: u64,
     /// ITI-10 notifier: seconds to wait for a consumer's ACK.
     pub notify_ack_timeout_secs: u64,
+    /// Serve MLLP over TLS with the certificate, key and client CA of `[tls]` (which must be
+    /// present); off: plain TCP.
+    pub tls: bool,
+    /// Over MLLP/TLS, refuse connections without a client certificate; absent: as
+    /// `tls.require_client_cert`. Needs `tls.client_ca`.
+    pub require_client_cert: Option<bool>,
 }
 
 impl Default for MllpSection {
@@ -432,6 +462,8 @@ impl Default for MllpSection {
             notify_poll_ms: 500,
             notify_max_backoff_secs: 60,
             notify_ack_timeout_secs: 30,
+            tls: false,
+            require_client_cert: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `vigie-server [--config FILE]`: loads the configuration (defaults when absent), opens the
 //! engine, loads the demo population into an empty store when asked, and serves HTTP (FHIR +
-//! admin) until SIGTERM or Ctrl-C, letting in-flight requests finish.
+//! admin) and MLLP (each over TLS when configured, the certificate reloaded when its files
+//! change) until SIGTERM or Ctrl-C, letting in-flight requests finish.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -124,14 +125,25 @@ async fn run(config: Config) -> anyhow::Result<()> {
         }
     }
     let auth = Authenticator::from_config(&config)?;
-    let tls_config = match &config.tls {
-        Some(section) => Some(tls::https_config(section)?),
+    let server_tls = match &config.tls {
+        Some(section) => Some(tls::ServerTls::load(section).context("loading [tls]")?),
         None => None,
+    };
+    let tls_config = match &server_tls {
+        Some(server_tls) => Some(server_tls.https_config()?),
+        None => None,
+    };
+    let mllp_tls_config = match &server_tls {
+        Some(server_tls) if config.mllp.tls => Some(server_tls.mllp_config(&config.mllp)?),
+        _ => None,
     };
     let http_addr = config.server.http_addr;
     let mllp_addr = config.server.mllp_addr;
     let grace = Duration::from_secs(config.server.shutdown_grace_secs);
-    let mllp_state = MllpState::new(engine.clone(), Arc::new(config.clone()));
+    let mut mllp_state = MllpState::new(engine.clone(), Arc::new(config.clone()));
+    if let Some(mllp_tls) = mllp_tls_config {
+        mllp_state = mllp_state.with_tls(mllp_tls);
+    }
     let state = AppState::new(engine, config, domains, auth, Metrics::install());
     let listener =
         std::net::TcpListener::bind(http_addr).with_context(|| format!("binding {http_addr}"))?;
@@ -139,7 +151,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {mllp_addr}"))?;
     tracing::info!(addr = %http_addr, tls = tls_config.is_some(), "http listening");
-    tracing::info!(addr = %mllp_addr, "mllp listening");
+    tracing::info!(addr = %mllp_addr, tls = mllp_state.is_tls(), "mllp listening");
 
     // One shutdown signal (SIGTERM / ctrl-c) fans out to the HTTP server, the MLLP listener and
     // the ITI-10 notifier; each finishes its in-flight work.
@@ -161,6 +173,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
         stopped(stop_rx.clone()),
     ));
     let notifier = tokio::spawn(mllp::notifier::run(mllp_state, stopped(stop_rx.clone())));
+    // One watcher reloads the certificate both listeners resolve at each handshake.
+    let reloader = server_tls.map(|server_tls| {
+        let stop = stopped(stop_rx.clone());
+        tokio::spawn(async move { server_tls.watch(stop).await })
+    });
     http::serve(
         listener,
         http::router(state),
@@ -176,6 +193,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
     }
     if let Err(error) = notifier.await {
         tracing::error!(%error, "notifier task failed");
+    }
+    if let Some(reloader) = reloader
+        && let Err(error) = reloader.await
+    {
+        tracing::error!(%error, "certificate reload task failed");
     }
     tracing::info!("stopped");
     Ok(())

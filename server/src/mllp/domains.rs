@@ -1,6 +1,6 @@
 //! Identifier domains and sender rights, read from the configuration: which assigning
-//! authority (CX-4 / HD) is which configured domain, which sender (MSH-3/MSH-4, peer address)
-//! may feed or query which domains, and the default domain of a sender (ITI-8 §3.8.4.1.3: a
+//! authority (CX-4 / HD) is which configured domain, which sender (MSH-3/MSH-4, peer address,
+//! client certificate over MLLP/TLS) may feed or query which domains, and the default domain of a sender (ITI-8 §3.8.4.1.3: a
 //! PID-3 without assigning authority is filled from the source configuration).
 //!
 //! The INS registers (`1.2.250.1.213.1.4.8/.9`, test `.10/.11`) are not domains of the MPI: an
@@ -117,7 +117,28 @@ impl Directory {
     }
 }
 
-/// Who sent a message: MSH-3, MSH-4 and the peer address.
+/// The other end of an MLLP connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    /// Its address.
+    pub address: IpAddr,
+    /// Over MLLP/TLS, the subject CN of the client certificate it presented (verified by
+    /// rustls against `tls.client_ca` during the handshake); `None` over plain TCP or without
+    /// a certificate.
+    pub certificate: Option<String>,
+}
+
+impl Peer {
+    /// A plain TCP peer (no certificate).
+    pub fn plain(address: IpAddr) -> Peer {
+        Peer {
+            address,
+            certificate: None,
+        }
+    }
+}
+
+/// Who sent a message: MSH-3, MSH-4, the peer address and its client certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sender {
     /// MSH-3.
@@ -126,6 +147,8 @@ pub struct Sender {
     pub facility: AssigningAuthority,
     /// Peer address.
     pub peer: IpAddr,
+    /// CN of the verified client certificate (MLLP/TLS only).
+    pub certificate: Option<String>,
 }
 
 fn hd_text(hd: &AssigningAuthority) -> String {
@@ -137,11 +160,12 @@ fn hd_text(hd: &AssigningAuthority) -> String {
 
 impl Sender {
     /// The sender of a message received from `peer`.
-    pub fn of(header: &MessageHeader, peer: IpAddr) -> Sender {
+    pub fn of(header: &MessageHeader, peer: &Peer) -> Sender {
         Sender {
             application: header.sending_application.clone(),
             facility: header.sending_facility.clone(),
-            peer,
+            peer: peer.address,
+            certificate: peer.certificate.clone(),
         }
     }
 
@@ -170,10 +194,14 @@ fn source_matches(source: &SourceConfig, sender: &Sender) -> bool {
         None => true,
         Some(address) => address.parse::<IpAddr>().is_ok_and(|a| a == sender.peer),
     };
-    // TODO(tls): a source bound to a client certificate matches only over MLLP/TLS, which is
-    // not wired yet: such a source never matches a plain TCP connection.
+    // A source bound to a certificate matches only a peer that presented it (MLLP/TLS with a
+    // client CA): never a plain TCP connection. A source without one ignores certificates.
+    let certificate_ok = match source.certificate.as_deref() {
+        None => true,
+        Some(cn) => sender.certificate.as_deref() == Some(cn),
+    };
     address_ok
-        && source.certificate.is_none()
+        && certificate_ok
         && hd_matches(source.application.as_deref(), &sender.application)
         && hd_matches(source.facility.as_deref(), &sender.facility)
 }
@@ -298,6 +326,7 @@ mod tests {
             application: AssigningAuthority::new("APP", "", ""),
             facility: AssigningAuthority::default(),
             peer: "127.0.0.1".parse().unwrap(),
+            certificate: None,
         };
         let rights = Rights::of(&config, &sender);
         assert!(rights.may_feed(&DomainId::new("domain2").unwrap()));
@@ -311,5 +340,34 @@ mod tests {
             ..sender
         };
         assert!(!Rights::of(&config, &elsewhere).known());
+    }
+
+    #[test]
+    fn a_certificate_bound_source_needs_that_certificate() {
+        let mut config = config();
+        config.sources = vec![SourceConfig {
+            application: Some("APP".into()),
+            facility: None,
+            address: None,
+            certificate: Some("clinic-a".into()),
+            feeds: vec!["domain2".into()],
+            queries: vec![],
+        }];
+        let header = MessageHeader {
+            sending_application: AssigningAuthority::new("APP", "", ""),
+            ..MessageHeader::default()
+        };
+        let address = "127.0.0.1".parse().unwrap();
+        let with = |certificate: Option<&str>| Peer {
+            address,
+            certificate: certificate.map(str::to_owned),
+        };
+        let domain = DomainId::new("domain2").unwrap();
+        let rights =
+            |peer: &Peer| Rights::of(&config, &Sender::of(&header, peer)).may_feed(&domain);
+        assert!(rights(&with(Some("clinic-a"))));
+        assert!(!rights(&with(Some("clinic-b"))));
+        assert!(!rights(&with(None)));
+        assert!(!Rights::of(&config, &Sender::of(&header, &Peer::plain(address))).known());
     }
 }

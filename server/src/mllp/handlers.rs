@@ -3,8 +3,6 @@
 //! query (ITI-9, ITI-21, QCN) handlers. Synchronous: it calls the engine, so the listener runs
 //! it in `spawn_blocking`.
 
-use std::net::IpAddr;
-
 use vigie_engine::{AccessRecord, EngineError, ErrorKind as EngineErrorKind};
 use vigie_hl7::er7::Message;
 use vigie_hl7::error::{ErrorCode, ErrorLocation, Hl7Error};
@@ -13,7 +11,7 @@ use vigie_hl7::message::{InboundOptions, Request, parse_inbound};
 use vigie_hl7::reply::{Ack, AckCode, ErrorDetail, Severity, build_ack};
 
 use super::MllpState;
-use super::domains::{Rights, Sender};
+use super::domains::{Peer, Rights, Sender};
 use super::{feed, query};
 
 /// A refusal: MSA-1 (`AE`/`AR`) and its ERR segments.
@@ -167,9 +165,9 @@ fn header_of(frame: &[u8]) -> MessageHeader {
         .unwrap_or_default()
 }
 
-/// Answers one received message (the MLLP payload). Never fails: every problem becomes an
-/// `AE`/`AR` with ERR segments.
-pub fn handle_frame(state: &MllpState, peer: IpAddr, frame: &[u8]) -> Vec<u8> {
+/// Answers one received message (the MLLP payload) from `peer`. Never fails: every problem
+/// becomes an `AE`/`AR` with ERR segments.
+pub fn handle_frame(state: &MllpState, peer: &Peer, frame: &[u8]) -> Vec<u8> {
     let max_segments = state.config.mllp.max_segments;
     if count_segments(frame) > max_segments {
         let header = header_of(frame);

@@ -9,20 +9,23 @@
 //!   `0x1C` not followed by `0x0D` ends the frame (lenient codec);
 //! * each message is handled in `spawn_blocking` (the engine is blocking) one at a time per
 //!   connection (original mode: the sender waits for each ACK); a panic in a handler is
-//!   answered `AE 207` and neither the connection nor the listener goes down.
-//!
-//! TODO(tls): MLLP over TLS. The HTTP side builds the `rustls::ServerConfig`; once the
-//! workspace has `tokio-rustls`, accept with its `TlsAcceptor` and call `connection` on the
-//! TLS stream (it is generic over the stream already).
+//!   answered `AE 207` and neither the connection nor the listener goes down;
+//! * over TLS (`mllp.tls`), each accepted socket goes through the `tokio_rustls` handshake
+//!   first (bounded by `mllp.read_timeout_secs`), in the connection's task so a slow client
+//!   never holds the accept loop; a failed handshake (no client certificate when one is
+//!   required, a certificate of another CA, not TLS at all) closes the socket and is logged
+//!   without the peer's data. The CN of the verified client certificate goes with every
+//!   message of the connection to the sender rights ([`super::domains`]). The same
+//!   connection code serves both streams.
 
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -32,10 +35,13 @@ use vigie_hl7::mllp::{MllpCodec, MllpError};
 use vigie_hl7::reply::{AckCode, ErrorDetail};
 
 use super::MllpState;
+use super::domains::Peer;
 use super::handlers::{handle_frame, unreadable_reply};
+use crate::auth::certificate_common_name;
 
-/// Serves MLLP on a bound listener until `shutdown` resolves, then stops accepting, lets each
-/// connection finish the message it is handling, and returns.
+/// Serves MLLP on a bound listener (over TLS when the state has a TLS configuration) until
+/// `shutdown` resolves, then stops accepting, lets each connection finish the message it is
+/// handling, and returns.
 ///
 /// # Errors
 /// Only when accepting fails persistently (the error of `accept`); per-connection errors are
@@ -52,6 +58,23 @@ pub async fn serve(
     if state.config.sources.is_empty() {
         tracing::warn!(
             "no [[sources]] configured: every MLLP sender may feed and query every domain"
+        );
+    }
+    let bound_sources = state
+        .config
+        .sources
+        .iter()
+        .filter(|s| s.certificate.is_some())
+        .count();
+    let no_client_ca = state
+        .config
+        .tls
+        .as_ref()
+        .is_some_and(|t| t.client_ca.is_none());
+    if bound_sources > 0 && (state.tls.is_none() || no_client_ca) {
+        tracing::warn!(
+            sources = bound_sources,
+            "[[sources]] bound to a certificate never match: MLLP is not served over TLS with a client CA"
         );
     }
     tokio::pin!(shutdown);
@@ -82,7 +105,7 @@ pub async fn serve(
                 let state = state.clone();
                 let stop = stop_rx.clone();
                 connections.spawn(async move {
-                    if let Err(e) = connection(stream, peer, state, stop).await {
+                    if let Err(e) = accepted_connection(stream, peer, state, stop).await {
                         tracing::debug!(error = %e, "MLLP connection ended with an error");
                     }
                     drop(permit);
@@ -93,6 +116,49 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     while connections.join_next().await.is_some() {}
     Ok(())
+}
+
+/// Serves an accepted socket: directly, or after the TLS handshake.
+async fn accepted_connection(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    state: MllpState,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let Some(acceptor) = state.tls.clone() else {
+        return connection(&mut stream, Peer::plain(peer.ip()), state, stop).await;
+    };
+    let deadline = Duration::from_secs(state.config.mllp.read_timeout_secs.max(1));
+    let mut stream = tokio::select! {
+        handshake = tokio::time::timeout(deadline, acceptor.accept(stream)) => {
+            match handshake {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(e)) => {
+                    tracing::info!(error = %e, "MLLP TLS handshake failed");
+                    return Ok(());
+                }
+                Err(_) => {
+                    tracing::info!("MLLP TLS handshake timed out");
+                    return Ok(());
+                }
+            }
+        }
+        _ = stop.changed() => return Ok(()),
+    };
+    let certificate = stream
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|chain| chain.first())
+        .and_then(|der| certificate_common_name(der));
+    let peer = Peer {
+        address: peer.ip(),
+        certificate,
+    };
+    let served = connection(&mut stream, peer, state, stop).await;
+    // close_notify, so the client sees a clean end rather than a truncated stream.
+    let _ = stream.shutdown().await;
+    served
 }
 
 async fn write_frame<S: AsyncWrite + Unpin>(
@@ -108,10 +174,11 @@ async fn write_frame<S: AsyncWrite + Unpin>(
     stream.flush().await
 }
 
-async fn reply_to(state: &MllpState, peer: IpAddr, frame: bytes::Bytes) -> Vec<u8> {
+async fn reply_to(state: &MllpState, peer: &Peer, frame: bytes::Bytes) -> Vec<u8> {
     let handler_state = state.clone();
+    let peer = peer.clone();
     let handled =
-        tokio::task::spawn_blocking(move || handle_frame(&handler_state, peer, &frame)).await;
+        tokio::task::spawn_blocking(move || handle_frame(&handler_state, &peer, &frame)).await;
     match handled {
         Ok(reply) => reply,
         Err(e) => {
@@ -123,10 +190,10 @@ async fn reply_to(state: &MllpState, peer: IpAddr, frame: bytes::Bytes) -> Vec<u
     }
 }
 
-/// Serves one connection (plain TCP now; any stream, e.g. TLS, later).
+/// Serves one connection, plain TCP or TLS.
 async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
-    peer: SocketAddr,
+    stream: &mut S,
+    peer: Peer,
     state: MllpState,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
@@ -141,15 +208,15 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
         loop {
             match codec.decode(&mut buffer) {
                 Ok(Some(frame)) => {
-                    let reply = reply_to(&state, peer.ip(), frame).await;
-                    write_frame(&mut stream, &mut codec, reply).await?;
+                    let reply = reply_to(&state, &peer, frame).await;
+                    write_frame(stream, &mut codec, reply).await?;
                 }
                 Ok(None) => break,
                 Err(MllpError::FrameTooLarge { limit }) => {
                     let mut detail = ErrorDetail::new(ErrorCode::ApplicationInternalError, None);
                     detail.diagnostic = Some(format!("MLLP frame larger than {limit} bytes"));
                     let reply = unreadable_reply(&state, AckCode::Error, detail);
-                    write_frame(&mut stream, &mut codec, reply).await?;
+                    write_frame(stream, &mut codec, reply).await?;
                 }
                 Err(MllpError::Io(e)) => return Err(e),
                 Err(e) => {

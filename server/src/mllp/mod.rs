@@ -3,7 +3,8 @@
 //! (ITI-30: A28, A31, A40, A47; A24/A37 under the Link/Unlink option), over one shared MPI
 //! engine. Behaviour and configuration: `docs/mllp.md`.
 //!
-//! * [`serve`] accepts connections on a bound listener until `shutdown` resolves;
+//! * [`serve`] accepts connections on a bound listener until `shutdown` resolves, over plain
+//!   TCP or, when the state carries a rustls configuration ([`MllpState::with_tls`]), TLS;
 //! * [`handlers::handle_frame`] turns one received message into its reply (ACK, `RSP^K23`,
 //!   `RSP^K22`); it is synchronous and calls the engine, so the listener runs it in
 //!   `spawn_blocking` and writes the ACK only after the engine returned (durable writes);
@@ -22,6 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use parking_lot::Mutex;
+use tokio_rustls::TlsAcceptor;
 use vigie_engine::Engine;
 use vigie_hl7::header::MessageHeader;
 use vigie_hl7::reply::OutboundHeader;
@@ -35,12 +37,14 @@ use crate::config::Config;
 use domains::Directory;
 use query::Continuations;
 
-/// Everything a connection needs: the engine, the configuration and the listener's own state
-/// (domain directory, PDQ continuation pointers, control-id counter). Cheap to clone.
+/// Everything a connection needs: the engine, the configuration, the TLS acceptor (MLLP over
+/// TLS) and the listener's own state (domain directory, PDQ continuation pointers, control-id
+/// counter). Cheap to clone.
 #[derive(Clone)]
 pub struct MllpState {
     engine: Arc<dyn MpiBackend>,
     config: Arc<Config>,
+    tls: Option<TlsAcceptor>,
     shared: Arc<Shared>,
 }
 
@@ -73,7 +77,20 @@ impl MllpState {
             }),
             engine,
             config,
+            tls: None,
         }
+    }
+
+    /// The same state serving MLLP over TLS with `config` (from
+    /// [`ServerTls::mllp_config`](crate::tls::ServerTls::mllp_config)).
+    pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> MllpState {
+        self.tls = Some(TlsAcceptor::from(config));
+        self
+    }
+
+    /// True when connections are served over TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// The configuration.

@@ -1,6 +1,6 @@
 //! Shared harness of the MLLP tests: a server on 127.0.0.1:0 over the real engine (temp data
-//! dir) or the in-memory stand-in, an MLLP client, the conformance directory and a reply
-//! formatter for snapshots.
+//! dir) or the in-memory stand-in, plain or over TLS, an MLLP client over TCP or TLS, the
+//! conformance directory and a reply formatter for snapshots.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio_util::codec::{Decoder, Encoder};
@@ -150,12 +150,24 @@ impl TestServer {
     /// in-memory stand-in, to exercise the MLLP layer without the engine; snapshots then
     /// differ where scores show).
     pub async fn start(config: Config) -> TestServer {
-        if std::env::var("VIGIE_MLLP_TEST_BACKEND").as_deref() == Ok("memory") {
-            return TestServer::with_backend(config, Arc::new(memory::MemoryMpi::default())).await;
-        }
+        TestServer::start_with(config, None).await
+    }
+
+    /// As [`TestServer::start`], over TLS with `tls`.
+    pub async fn start_tls(config: Config, tls: Arc<rustls::ServerConfig>) -> TestServer {
+        TestServer::start_with(config, Some(tls)).await
+    }
+
+    async fn start_with(config: Config, tls: Option<Arc<rustls::ServerConfig>>) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let engine = open_engine(dir.path());
-        let state = MllpState::new(engine, Arc::new(config));
+        let mut state = if std::env::var("VIGIE_MLLP_TEST_BACKEND").as_deref() == Ok("memory") {
+            MllpState::with_backend(Arc::new(memory::MemoryMpi::default()), Arc::new(config))
+        } else {
+            MllpState::new(open_engine(dir.path()), Arc::new(config))
+        };
+        if let Some(tls) = tls {
+            state = state.with_tls(tls);
+        }
         TestServer::with_state(state, dir).await
     }
 
@@ -209,20 +221,67 @@ impl Drop for TestServer {
     }
 }
 
-/// An MLLP client.
-pub struct Client {
-    pub stream: TcpStream,
+/// An MLLP client, over plain TCP by default.
+pub struct Client<S = TcpStream> {
+    pub stream: S,
     codec: MllpCodec,
     buffer: BytesMut,
 }
 
+/// An MLLP/TLS client.
+pub type TlsClient = Client<tokio_rustls::client::TlsStream<TcpStream>>;
+
 impl Client {
     pub async fn connect(addr: SocketAddr) -> Client {
+        Client::over(TcpStream::connect(addr).await.unwrap())
+    }
+}
+
+impl TlsClient {
+    /// Connects and completes the TLS handshake (server name `localhost`).
+    pub async fn connect_tls(
+        addr: SocketAddr,
+        config: Arc<rustls::ClientConfig>,
+    ) -> std::io::Result<TlsClient> {
+        let tcp = TcpStream::connect(addr).await?;
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let stream = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await?;
+        Ok(Client::over(stream))
+    }
+
+    /// The end-entity certificate the server presented.
+    pub fn server_certificate(&self) -> Vec<u8> {
+        self.stream.get_ref().1.peer_certificates().unwrap()[0].to_vec()
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
+    /// A client over a connected stream.
+    pub fn over(stream: S) -> Client<S> {
         Client {
-            stream: TcpStream::connect(addr).await.unwrap(),
+            stream,
             codec: MllpCodec::default(),
             buffer: BytesMut::new(),
         }
+    }
+
+    /// The next reply, or the error that ended the stream (`Ok(None)`: closed cleanly).
+    pub async fn try_recv(&mut self) -> std::io::Result<Option<String>> {
+        let read = async {
+            loop {
+                if let Some(frame) = self.codec.decode(&mut self.buffer).unwrap() {
+                    return Ok(Some(String::from_utf8_lossy(&frame).into_owned()));
+                }
+                if self.stream.read_buf(&mut self.buffer).await? == 0 {
+                    return Ok(None);
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), read)
+            .await
+            .expect("a reply or an end within 30 s")
     }
 
     /// Writes raw bytes.
@@ -240,19 +299,7 @@ impl Client {
 
     /// The next reply, `None` when the server closed the connection.
     pub async fn recv(&mut self) -> Option<String> {
-        let read = async {
-            loop {
-                if let Some(frame) = self.codec.decode(&mut self.buffer).unwrap() {
-                    return Some(String::from_utf8_lossy(&frame).into_owned());
-                }
-                if self.stream.read_buf(&mut self.buffer).await.ok()? == 0 {
-                    return None;
-                }
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(30), read)
-            .await
-            .expect("a reply within 30 s")
+        self.try_recv().await.ok().flatten()
     }
 
     /// Sends a message and returns the reply.

@@ -1,5 +1,6 @@
 //! Real sockets: the router served by `http::serve` on 127.0.0.1:0, raw HTTP/1.1 requests,
-//! graceful shutdown; and HTTPS with a client certificate (mTLS, CN → client).
+//! graceful shutdown; HTTPS with a client certificate (mTLS, CN → client) and with a reloaded
+//! server certificate.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -89,10 +90,44 @@ async fn plain_tcp_end_to_end_and_graceful_shutdown() {
 }
 
 struct Pki {
+    ca: CertifiedIssuer<'static, KeyPair>,
     dir: tempfile::TempDir,
     ca_pem: String,
     client: (String, String),
     stranger: (String, String),
+}
+
+impl Pki {
+    fn leaf(&self, cn: &str, names: Vec<String>, client: bool) -> (String, String) {
+        let mut params = CertificateParams::new(names).unwrap();
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params.extended_key_usages = vec![if client {
+            ExtendedKeyUsagePurpose::ClientAuth
+        } else {
+            ExtendedKeyUsagePurpose::ServerAuth
+        }];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.ca).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+
+    /// A new server certificate and key (a new key pair), written over the server's files.
+    fn renew_server(&self) -> String {
+        let (cert, key) = self.leaf("localhost", vec!["localhost".into()], false);
+        std::fs::write(self.dir.path().join("server.pem"), &cert).unwrap();
+        std::fs::write(self.dir.path().join("server.key"), &key).unwrap();
+        cert
+    }
+
+    fn section(&self) -> TlsSection {
+        TlsSection {
+            cert: self.dir.path().join("server.pem"),
+            key: self.dir.path().join("server.key"),
+            client_ca: Some(self.dir.path().join("ca.pem")),
+            require_client_cert: true,
+            reload_interval_secs: 0,
+        }
+    }
 }
 
 fn pki() -> Pki {
@@ -102,31 +137,19 @@ fn pki() -> Pki {
         .distinguished_name
         .push(DnType::CommonName, "Vigie test CA");
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-    let leaf = |cn: &str, names: Vec<String>, client: bool| {
-        let mut params = CertificateParams::new(names).unwrap();
-        params.distinguished_name.push(DnType::CommonName, cn);
-        params.extended_key_usages = vec![if client {
-            ExtendedKeyUsagePurpose::ClientAuth
-        } else {
-            ExtendedKeyUsagePurpose::ServerAuth
-        }];
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &ca).unwrap();
-        (cert.pem(), key.serialize_pem())
-    };
-    let server = leaf("localhost", vec!["localhost".into()], false);
-    let client = leaf("clinic-cert", Vec::new(), true);
-    let stranger = leaf("unknown-cert", Vec::new(), true);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("server.pem"), &server.0).unwrap();
-    std::fs::write(dir.path().join("server.key"), &server.1).unwrap();
     std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
-    Pki {
-        dir,
+    let mut pki = Pki {
         ca_pem: ca.pem(),
-        client,
-        stranger,
-    }
+        ca,
+        dir,
+        client: (String::new(), String::new()),
+        stranger: (String::new(), String::new()),
+    };
+    pki.renew_server();
+    pki.client = pki.leaf("clinic-cert", Vec::new(), true);
+    pki.stranger = pki.leaf("unknown-cert", Vec::new(), true);
+    pki
 }
 
 fn client_config(pki: &Pki, identity: Option<&(String, String)>) -> Arc<rustls::ClientConfig> {
@@ -157,13 +180,7 @@ async fn mtls_maps_the_certificate_cn_to_a_client() {
     let h = Harness::new();
     h.feed_mohr().await;
     let pki = pki();
-    let tls = vigie_server::tls::https_config(&TlsSection {
-        cert: pki.dir.path().join("server.pem"),
-        key: pki.dir.path().join("server.key"),
-        client_ca: Some(pki.dir.path().join("ca.pem")),
-        require_client_cert: true,
-    })
-    .unwrap();
+    let tls = vigie_server::tls::https_config(&pki.section()).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -206,6 +223,69 @@ async fn mtls_maps_the_certificate_cn_to_a_client() {
         Ok(stream) => raw_request(stream, "GET", "/health", None).await.0 == 0,
     };
     assert!(refused);
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("the server stops")
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn https_serves_a_reloaded_certificate_to_new_connections() {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let h = Harness::new();
+    let pki = pki();
+    let server_tls = vigie_server::tls::ServerTls::load(&pki.section()).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(vigie_server::http::serve(
+        listener,
+        h.router.clone(),
+        Some(server_tls.https_config().unwrap()),
+        async {
+            let _ = stopped.await;
+        },
+        Duration::from_secs(5),
+    ));
+    let connect = || {
+        let config = client_config(&pki, Some(&pki.client));
+        async move {
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+            tokio_rustls::TlsConnector::from(config)
+                .connect(name, tcp)
+                .await
+                .unwrap()
+        }
+    };
+    let presented = |stream: &tokio_rustls::client::TlsStream<tokio::net::TcpStream>| {
+        stream.get_ref().1.peer_certificates().unwrap()[0].to_vec()
+    };
+    let der = |pem: &str| {
+        CertificateDer::from_pem_slice(pem.as_bytes())
+            .unwrap()
+            .to_vec()
+    };
+    let first = std::fs::read_to_string(pki.dir.path().join("server.pem")).unwrap();
+    let stream = connect().await;
+    assert_eq!(presented(&stream), der(&first));
+
+    let second = pki.renew_server();
+    assert_eq!(
+        server_tls.certificate().reload().unwrap(),
+        vigie_server::tls::Reload::Reloaded
+    );
+    let renewed = connect().await;
+    assert_eq!(presented(&renewed), der(&second));
+    let (status, _) = raw_request(renewed, "GET", "/health", None).await;
+    assert_eq!(status, 200);
+    // The connection opened before the reload still answers.
+    let (status, _) = raw_request(stream, "GET", "/health", None).await;
+    assert_eq!(status, 200);
+
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), server)
         .await

@@ -1,0 +1,429 @@
+//! MLLP over TLS on 127.0.0.1 with certificates made by rcgen: an ITI-8 feed and an ITI-9
+//! query, a client without a certificate refused at the handshake, sources bound to a client
+//! certificate (and by address, over TLS and plain TCP), and the hot reload of the server
+//! certificate (new connections see the new one, established ones go on, a broken file is
+//! refused and the current certificate kept).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use common::{TestServer, TlsClient, conformance_config, field, source};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair,
+};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use vigie_server::config::{Config, SourceConfig, TlsSection};
+use vigie_server::tls::ServerTls;
+
+/// A test CA, the server's files and client identities (certificate PEM, key PEM).
+struct Pki {
+    ca: CertifiedIssuer<'static, KeyPair>,
+    dir: tempfile::TempDir,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "Vigie MLLP test CA");
+        let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+        let pki = Pki {
+            ca,
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let (cert, key) = pki.server_identity();
+        std::fs::write(pki.cert_path(), cert).unwrap();
+        std::fs::write(pki.key_path(), key).unwrap();
+        std::fs::write(pki.dir.path().join("ca.pem"), pki.ca.pem()).unwrap();
+        pki
+    }
+
+    fn leaf(&self, cn: &str, names: Vec<String>, client: bool) -> (String, String) {
+        let mut params = CertificateParams::new(names).unwrap();
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params.extended_key_usages = vec![if client {
+            ExtendedKeyUsagePurpose::ClientAuth
+        } else {
+            ExtendedKeyUsagePurpose::ServerAuth
+        }];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.ca).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+
+    /// A new server certificate and key for `localhost` (a new key pair each time).
+    fn server_identity(&self) -> (String, String) {
+        self.leaf("localhost", vec!["localhost".into()], false)
+    }
+
+    fn client(&self, cn: &str) -> (String, String) {
+        self.leaf(cn, Vec::new(), true)
+    }
+
+    fn cert_path(&self) -> PathBuf {
+        self.dir.path().join("server.pem")
+    }
+
+    fn key_path(&self) -> PathBuf {
+        self.dir.path().join("server.key")
+    }
+
+    fn section(&self, require_client_cert: bool) -> TlsSection {
+        TlsSection {
+            cert: self.cert_path(),
+            key: self.key_path(),
+            client_ca: Some(self.dir.path().join("ca.pem")),
+            require_client_cert,
+            reload_interval_secs: 1,
+        }
+    }
+
+    /// A client configuration trusting the CA, with or without a client certificate.
+    fn client_config(&self, identity: Option<&(String, String)>) -> Arc<rustls::ClientConfig> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(self.ca.der().clone()).unwrap();
+        let builder =
+            rustls::ClientConfig::builder_with_provider(vigie_server::tls::crypto_provider())
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots);
+        Arc::new(match identity {
+            Some((cert, key)) => builder
+                .with_client_auth_cert(
+                    vec![CertificateDer::from_pem_slice(cert.as_bytes()).unwrap()],
+                    PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap(),
+                )
+                .unwrap(),
+            None => builder.with_no_client_auth(),
+        })
+    }
+}
+
+fn der_of(pem: &str) -> Vec<u8> {
+    CertificateDer::from_pem_slice(pem.as_bytes())
+        .unwrap()
+        .to_vec()
+}
+
+/// Replaces a file the way deployment tools do: write beside it, then rename over it.
+fn replace(path: &Path, content: &str) {
+    let fresh = path.with_extension("new");
+    std::fs::write(&fresh, content).unwrap();
+    std::fs::rename(&fresh, path).unwrap();
+}
+
+fn a01(sender: &str, control: &str, pid3: &str) -> String {
+    format!(
+        "MSH|^~\\&|{sender}|FAC|VIGIE|VIGIE|20240101120000||ADT^A01^ADT_A01|{control}|P|2.5\r\
+         EVN|A01|20240101120000\r\
+         PID|||{pid3}||DURAND^PAUL^^^^^L||19800101|M\r\
+         PV1||O\r"
+    )
+}
+
+fn pix(sender: &str, control: &str, qpd3: &str) -> String {
+    format!(
+        "MSH|^~\\&|{sender}|FAC|VIGIE|VIGIE|2024||QBP^Q23^QBP_Q21|{control}|P|2.5\r\
+         QPD|IHE PIX Query|T{control}|{qpd3}\rRCP|I\r"
+    )
+}
+
+fn bound_source(application: &str, certificate: &str, feeds: &[&str]) -> SourceConfig {
+    SourceConfig {
+        certificate: Some(certificate.to_owned()),
+        ..source(application, feeds)
+    }
+}
+
+fn tls_config(sources: Vec<SourceConfig>) -> Config {
+    let mut config = conformance_config();
+    config.sources = sources;
+    config
+}
+
+async fn tls_server(pki: &Pki, config: Config) -> (TestServer, ServerTls) {
+    let server_tls = ServerTls::load(&pki.section(true)).unwrap();
+    let mllp = server_tls.mllp_config(&config.mllp).unwrap();
+    (TestServer::start_tls(config, mllp).await, server_tls)
+}
+
+async fn connect(server: &TestServer, pki: &Pki, identity: &(String, String)) -> TlsClient {
+    TlsClient::connect_tls(server.addr, pki.client_config(Some(identity)))
+        .await
+        .expect("the handshake succeeds")
+}
+
+#[tokio::test]
+async fn an_iti8_feed_and_an_iti9_query_over_tls() {
+    let pki = Pki::new();
+    let clinic = pki.client("clinic-a");
+    let config = tls_config(vec![bound_source("HOSP_A", "clinic-a", &["CHU-A", "CH-B"])]);
+    let (server, _tls) = tls_server(&pki, config).await;
+    let mut client = connect(&server, &pki, &clinic).await;
+
+    let ack = client
+        .send(a01("HOSP_A", "F1", "A1001^^^CHU-A^PI~B2002^^^CH-B^PI").as_bytes())
+        .await;
+    assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+    assert_eq!(field(&ack, "MSA", 2), "F1");
+    assert_eq!(field(&ack, "MSH", 9), "ACK^A01^ACK");
+
+    let rsp = client
+        .send(pix("HOSP_A", "Q1", "A1001^^^CHU-A").as_bytes())
+        .await;
+    assert_eq!(field(&rsp, "MSH", 9), "RSP^K23^RSP_K23", "{rsp}");
+    assert_eq!(field(&rsp, "MSA", 1), "AA", "{rsp}");
+    assert_eq!(field(&rsp, "QAK", 2), "OK", "{rsp}");
+    let ids = field(&rsp, "PID", 3);
+    assert!(
+        ids.contains("B2002^^^CH-B&1.2.250.1.71.4.2.7.2&ISO^PI"),
+        "{ids}"
+    );
+    assert!(!ids.contains("A1001"), "{ids}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_without_a_certificate_is_refused_at_the_handshake() {
+    let pki = Pki::new();
+    let config = tls_config(vec![source("HOSP_A", &["CHU-A"])]);
+    let (server, _tls) = tls_server(&pki, config).await;
+    // In TLS 1.3 the client finishes its side before the server checks its (empty) certificate
+    // message: the refusal is then the server's alert, read as the first bytes.
+    let refusal = match TlsClient::connect_tls(server.addr, pki.client_config(None)).await {
+        Err(error) => error,
+        Ok(mut client) => {
+            client
+                .send_only(a01("HOSP_A", "N1", "A1^^^CHU-A^PI").as_bytes())
+                .await;
+            client
+                .try_recv()
+                .await
+                .expect_err("no reply without a client certificate")
+        }
+    };
+    let alert = refusal
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>());
+    assert!(
+        matches!(alert, Some(rustls::Error::AlertReceived(_))),
+        "{refusal:?}"
+    );
+    // Not TLS at all: closed without a reply.
+    let mut plain = common::Client::connect(server.addr).await;
+    plain
+        .send_only(a01("HOSP_A", "N2", "A2^^^CHU-A^PI").as_bytes())
+        .await;
+    assert_eq!(plain.try_recv().await.ok().flatten(), None);
+    // With a certificate of the CA the same sender is served.
+    let mut client = connect(&server, &pki, &pki.client("any-clinic")).await;
+    let ack = client
+        .send(a01("HOSP_A", "N3", "A3^^^CHU-A^PI").as_bytes())
+        .await;
+    assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn sources_bound_to_a_certificate_match_only_that_certificate() {
+    let pki = Pki::new();
+    let sources = vec![
+        bound_source("HOSP_A", "clinic-a", &["CHU-A"]),
+        bound_source("HOSP_B", "clinic-b", &["CH-B"]),
+        SourceConfig {
+            address: Some("127.0.0.1".to_owned()),
+            ..source("HOSP_C", &["CH-B"])
+        },
+    ];
+    let feed_a = |control: &str| a01("HOSP_A", control, "A1001^^^CHU-A^PI");
+    let (server, _tls) = tls_server(&pki, tls_config(sources.clone())).await;
+
+    let mut clinic_a = connect(&server, &pki, &pki.client("clinic-a")).await;
+    let ack = clinic_a.send(feed_a("T1").as_bytes()).await;
+    assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+
+    // clinic-b's certificate names the HOSP_B source: as HOSP_A it is an unknown sender, as
+    // HOSP_B it may not feed CHU-A.
+    let mut clinic_b = connect(&server, &pki, &pki.client("clinic-b")).await;
+    let unknown = clinic_b.send(feed_a("T2").as_bytes()).await;
+    assert_eq!(field(&unknown, "MSA", 1), "AR", "{unknown}");
+    assert_eq!(field(&unknown, "ERR", 2), "MSH^1^3");
+    let other_domain = clinic_b
+        .send(a01("HOSP_B", "T3", "A1002^^^CHU-A^PI").as_bytes())
+        .await;
+    assert_eq!(field(&other_domain, "MSA", 1), "AR", "{other_domain}");
+    assert_eq!(field(&other_domain, "ERR", 2), "PID^1^3^1^4");
+    assert!(field(&other_domain, "ERR", 3).starts_with("204^"));
+    let own = clinic_b
+        .send(a01("HOSP_B", "T4", "B2002^^^CH-B^PI").as_bytes())
+        .await;
+    assert_eq!(field(&own, "MSA", 1), "AA", "{own}");
+
+    // A certificate of the CA that no source names: an unknown sender.
+    let mut stranger = connect(&server, &pki, &pki.client("stranger")).await;
+    let refused_tls = stranger.send(feed_a("T5").as_bytes()).await;
+    assert_eq!(field(&refused_tls, "MSA", 1), "AR", "{refused_tls}");
+    // A source by address ignores certificates.
+    let by_address = stranger
+        .send(a01("HOSP_C", "T6", "B2003^^^CH-B^PI").as_bytes())
+        .await;
+    assert_eq!(field(&by_address, "MSA", 1), "AA", "{by_address}");
+    server.stop().await;
+
+    // Plain TCP, same sources: the address source feeds; the certificate source never matches
+    // and is refused exactly as the stranger was over TLS.
+    let server = TestServer::start(tls_config(sources)).await;
+    let mut plain = server.client().await;
+    let by_address = plain
+        .send(a01("HOSP_C", "P1", "B2004^^^CH-B^PI").as_bytes())
+        .await;
+    assert_eq!(field(&by_address, "MSA", 1), "AA", "{by_address}");
+    let refused_plain = plain.send(feed_a("T5").as_bytes()).await;
+    assert_eq!(field(&refused_plain, "MSA", 1), "AR", "{refused_plain}");
+    let err = |reply: &str| common::segments(reply, "ERR");
+    assert_eq!(err(&refused_tls), err(&refused_plain));
+    assert_eq!(
+        field(&refused_tls, "MSA", 2),
+        field(&refused_plain, "MSA", 2)
+    );
+    server.stop().await;
+}
+
+/// The JSON log lines of this test binary.
+fn logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = LogWriter(buffer.clone());
+        let subscriber = vigie_server::logging::json_subscriber("info", move || writer.clone());
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        buffer
+    })
+    .clone()
+}
+
+#[derive(Clone)]
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn log_text() -> String {
+    String::from_utf8_lossy(&logs().lock().unwrap()).into_owned()
+}
+
+/// Waits (up to 30 s) for `done`, checked every 100 ms.
+async fn eventually<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_server_certificate_is_reloaded_without_dropping_connections() {
+    logs();
+    let pki = Pki::new();
+    let first = der_of(&std::fs::read_to_string(pki.cert_path()).unwrap());
+    let clinic = pki.client("clinic-a");
+    let config = tls_config(vec![bound_source("HOSP_A", "clinic-a", &["CHU-A"])]);
+    let (server, server_tls) = tls_server(&pki, config).await;
+    let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
+    let watcher = {
+        let server_tls = server_tls.clone();
+        tokio::spawn(async move {
+            server_tls
+                .watch(async move {
+                    let _ = watch_stopped.await;
+                })
+                .await;
+        })
+    };
+
+    let mut old = connect(&server, &pki, &clinic).await;
+    assert_eq!(old.server_certificate(), first);
+    let ack = old
+        .send(a01("HOSP_A", "R1", "R1^^^CHU-A^PI").as_bytes())
+        .await;
+    assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+
+    // A broken certificate file: refused (logged), the current certificate kept.
+    let refusals = |text: &str| text.matches("new server certificate refused").count();
+    let before = refusals(&log_text());
+    replace(&pki.cert_path(), "-----BEGIN CERTIFICATE-----\nbroken\n");
+    eventually("the broken certificate is refused", || async move {
+        refusals(&log_text()) > before
+    })
+    .await;
+    let mut during = connect(&server, &pki, &clinic).await;
+    assert_eq!(during.server_certificate(), first);
+    let ack = during
+        .send(a01("HOSP_A", "R2", "R2^^^CHU-A^PI").as_bytes())
+        .await;
+    assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+
+    // A new certificate and key: new connections get it.
+    let (cert, key) = pki.server_identity();
+    let second = der_of(&cert);
+    replace(&pki.key_path(), &key);
+    replace(&pki.cert_path(), &cert);
+    let (server_ref, pki_ref, clinic_ref, second_ref) = (&server, &pki, &clinic, &second);
+    eventually(
+        "a new connection sees the new certificate",
+        move || async move {
+            connect(server_ref, pki_ref, clinic_ref)
+                .await
+                .server_certificate()
+                == *second_ref
+        },
+    )
+    .await;
+    let mut new = connect(&server, &pki, &clinic).await;
+    let ack = new
+        .send(a01("HOSP_A", "R3", "R3^^^CHU-A^PI").as_bytes())
+        .await;
+    assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+
+    // The connections opened before the reload go on.
+    for (client, control) in [(&mut old, "R4"), (&mut during, "R5")] {
+        let ack = client
+            .send(a01("HOSP_A", control, &format!("{control}^^^CHU-A^PI")).as_bytes())
+            .await;
+        assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+        assert_eq!(client.server_certificate(), first);
+    }
+
+    // The log names the file and the cause, never key material.
+    let text = log_text();
+    assert!(text.contains("server certificate reloaded"), "{text}");
+    let key_body = key.lines().nth(1).unwrap();
+    assert!(!text.contains(key_body) && !text.contains("PRIVATE KEY"));
+
+    stop_watch.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), watcher)
+        .await
+        .expect("the watcher stops")
+        .unwrap();
+    server.stop().await;
+}
