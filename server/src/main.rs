@@ -1,6 +1,7 @@
 //! `vigie-server [--config FILE]`: loads the configuration (defaults when absent), opens the
-//! engine, loads the demo population into an empty store when asked, and serves HTTP (FHIR +
-//! admin) until SIGTERM or Ctrl-C, letting in-flight requests finish.
+//! engine, loads the demo population into an empty store when asked, applies the audit
+//! retention (at start, then hourly), and serves HTTP (FHIR + admin) and MLLP until SIGTERM or
+//! Ctrl-C, letting in-flight requests finish.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,11 +10,11 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use vigie_engine::{Actor, Engine, EngineConfig, SyncPolicy};
 use vigie_server::auth::Authenticator;
-use vigie_server::config::Config;
+use vigie_server::config::{Config, RETENTION_INTERVAL};
 use vigie_server::domains::DomainRegistry;
 use vigie_server::metrics::Metrics;
 use vigie_server::mllp::{self, MllpState};
-use vigie_server::{AppState, demo, http, logging, tls};
+use vigie_server::{AppState, demo, http, logging, retention, tls};
 
 const USAGE: &str = "usage: vigie-server [--config FILE]";
 
@@ -94,6 +95,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .context("opening the engine")?
         .context("opening the engine")?;
     let engine = Arc::new(engine);
+    if let Some(warning) = config.audit.retention_warning() {
+        tracing::warn!(retention_days = config.audit.retention_days, "{warning}");
+    }
     let mut domains = DomainRegistry::new(&config.domains);
     if config.server.demo_when_empty {
         let persons = config.server.demo_persons;
@@ -132,6 +136,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let mllp_addr = config.server.mllp_addr;
     let grace = Duration::from_secs(config.server.shutdown_grace_secs);
     let mllp_state = MllpState::new(engine.clone(), Arc::new(config.clone()));
+    let retention = config
+        .audit
+        .retention()
+        .map(|period| (period, engine.clone()));
     let state = AppState::new(engine, config, domains, auth, Metrics::install());
     let listener =
         std::net::TcpListener::bind(http_addr).with_context(|| format!("binding {http_addr}"))?;
@@ -141,8 +149,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(addr = %http_addr, tls = tls_config.is_some(), "http listening");
     tracing::info!(addr = %mllp_addr, "mllp listening");
 
-    // One shutdown signal (SIGTERM / ctrl-c) fans out to the HTTP server, the MLLP listener and
-    // the ITI-10 notifier; each finishes its in-flight work.
+    // One shutdown signal (SIGTERM / ctrl-c) fans out to the HTTP server, the MLLP listener,
+    // the ITI-10 notifier and the audit retention task; each finishes its in-flight work.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -161,6 +169,14 @@ async fn run(config: Config) -> anyhow::Result<()> {
         stopped(stop_rx.clone()),
     ));
     let notifier = tokio::spawn(mllp::notifier::run(mllp_state, stopped(stop_rx.clone())));
+    let pruner = retention.map(|(period, engine)| {
+        tokio::spawn(retention::run(
+            engine,
+            period,
+            RETENTION_INTERVAL,
+            stopped(stop_rx.clone()),
+        ))
+    });
     http::serve(
         listener,
         http::router(state),
@@ -176,6 +192,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
     }
     if let Err(error) = notifier.await {
         tracing::error!(%error, "notifier task failed");
+    }
+    if let Some(pruner) = pruner
+        && let Err(error) = pruner.await
+    {
+        tracing::error!(%error, "audit retention task failed");
     }
     tracing::info!("stopped");
     Ok(())
