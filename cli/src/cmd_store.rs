@@ -1,6 +1,6 @@
 //! The commands that work on a persistent MPI store (`--data-dir`): bulk `import`, `export`,
 //! `verify`, `index rebuild`, `history`, `review list|resolve`, `merge`, `unmerge`, `link`,
-//! `unlink`, `decision` (explain a stored decision) and `audit-log verify|export`.
+//! `unlink`, `decision` (explain a stored decision) and `audit-log verify|export|prune`.
 //!
 //! Source identities are named in the HL7 CX form `LOCAL_ID^^^DOMAIN` (e.g. `IPP42^^^HOPA`),
 //! the way integration teams read them in PID-3. Every mutation is recorded in the store's
@@ -231,7 +231,10 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<i32> {
         println!("problem: {problem}");
     }
     match chain {
-        Ok(count) => println!("audit trail: {count} records, hash chain intact"),
+        Ok(last) => println!(
+            "audit trail: {}, hash chain intact",
+            trail_extent(&engine, last)?
+        ),
         Err(seq) => println!("audit trail: hash chain BROKEN at record {seq}"),
     }
     Ok(i32::from(!report.problems.is_empty() || chain.is_err()))
@@ -512,7 +515,23 @@ pub enum AuditLogCommand {
     Verify(VerifyArgs),
     /// Write audit records as JSON lines.
     Export(AuditLogExportArgs),
+    /// Retention: delete the audit records older than N days; the chain stays verifiable from
+    /// an anchor, and the prune is itself audited.
+    Prune(AuditLogPruneArgs),
 }
+
+/// Arguments of `vigie audit-log prune`.
+#[derive(Debug, clap::Args)]
+pub struct AuditLogPruneArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Delete the records older than this many days (0: every record written before now).
+    #[arg(long, value_name = "N")]
+    older_than_days: u32,
+}
+
+/// Shortest retention the reliability reference accepts: six months.
+const MIN_RETENTION_DAYS: u32 = 183;
 
 /// Arguments of `vigie audit-log export`.
 #[derive(Debug, clap::Args)]
@@ -527,12 +546,25 @@ pub struct AuditLogExportArgs {
     output: PathBuf,
 }
 
+/// How many records the trail holds and where it starts, for the verify messages.
+fn trail_extent(engine: &Engine, last: u64) -> anyhow::Result<String> {
+    Ok(match engine.audit_anchor()? {
+        None => format!("{last} records"),
+        Some(anchor) => format!(
+            "{} records (seq {} to {last}; the {} before were deleted by retention)",
+            last - anchor.seq,
+            anchor.seq + 1,
+            anchor.seq
+        ),
+    })
+}
+
 /// `vigie audit-log verify`.
 pub fn audit_log_verify(args: &VerifyArgs) -> anyhow::Result<i32> {
     let engine = args.store.open(None, SyncPolicy::Always)?;
     match engine.verify_audit_chain()? {
-        Ok(count) => {
-            println!("audit trail intact: {count} records");
+        Ok(last) => {
+            println!("audit trail intact: {}", trail_extent(&engine, last)?);
             Ok(0)
         }
         Err(seq) => {
@@ -540,6 +572,33 @@ pub fn audit_log_verify(args: &VerifyArgs) -> anyhow::Result<i32> {
             Ok(1)
         }
     }
+}
+
+/// `vigie audit-log prune`.
+pub fn audit_log_prune(args: &AuditLogPruneArgs) -> anyhow::Result<i32> {
+    if args.older_than_days < MIN_RETENTION_DAYS {
+        eprintln!(
+            "warning: a retention under six months ({MIN_RETENTION_DAYS} days) deletes audit \
+             records the reliability reference requires to keep"
+        );
+    }
+    let engine = args.store.open(None, SyncPolicy::Always)?;
+    let older_than = Duration::from_secs(u64::from(args.older_than_days) * 86_400);
+    let pruned = engine
+        .prune_audit(older_than, &args.store.actor())
+        .context("pruning the audit trail")?;
+    match (pruned.anchor, pruned.record) {
+        (Some(anchor), Some(record)) if pruned.deleted > 0 => println!(
+            "audit trail: {} records older than {} days deleted (through seq {}); \
+             audit-prune record {record}",
+            pruned.deleted, args.older_than_days, anchor.seq
+        ),
+        _ => println!(
+            "audit trail: no record older than {} days",
+            args.older_than_days
+        ),
+    }
+    Ok(0)
 }
 
 /// `vigie audit-log export`.

@@ -113,6 +113,9 @@ fn main() -> ExitCode {
         Command::AuditLog(cmd_store::AuditLogCommand::Export(args)) => {
             cmd_store::audit_log_export(args)
         }
+        Command::AuditLog(cmd_store::AuditLogCommand::Prune(args)) => {
+            cmd_store::audit_log_prune(args)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

@@ -1,7 +1,7 @@
 //! The store commands end to end on the shipped synthetic sample: `vigie import` into a fresh
 //! store, `verify`, `export`, `link`/`unlink`, `merge`/`unmerge`, `history`, `review list`,
-//! `decision`, `audit-log verify|export` and `audit --data-dir` — real RocksDB and tantivy in a
-//! temporary directory.
+//! `decision`, `audit-log verify|export|prune` and `audit --data-dir` — real RocksDB and
+//! tantivy in a temporary directory.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -231,4 +231,92 @@ fn store_commands_refuse_a_missing_store() {
     assert!(!dir.path().join("nothing").exists());
     let bad_key = vigie(dir.path(), &["link", "--data-dir", "nothing", "A", "B^^^D"]);
     assert_eq!(bad_key.status.code(), Some(2));
+}
+
+#[test]
+fn audit_log_prune_deletes_old_records_and_the_trail_still_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let head: Vec<String> = std::fs::read_to_string(sample())
+        .unwrap()
+        .lines()
+        .take(6)
+        .map(str::to_owned)
+        .collect();
+    std::fs::write(d.join("few.csv"), head.join("\n") + "\n").unwrap();
+    ok(
+        d,
+        &[
+            "import",
+            "--quiet",
+            "--input",
+            "few.csv",
+            "--data-dir",
+            "store",
+        ],
+    );
+    let prune = |days: &str| {
+        let out = vigie(
+            d,
+            &[
+                "audit-log",
+                "prune",
+                "--data-dir",
+                "store",
+                "--older-than-days",
+                days,
+                "--actor",
+                "civ",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    // Nothing is a year old.
+    let (stdout, stderr) = prune("365");
+    assert!(stdout.contains("no record older than 365 days"), "{stdout}");
+    assert!(stderr.is_empty(), "{stderr}");
+    // Everything written before now: the import's record goes, the prune's record stays.
+    let (stdout, stderr) = prune("0");
+    assert!(
+        stdout.contains("1 records older than 0 days deleted (through seq 1)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("audit-prune record 2"), "{stdout}");
+    assert!(stderr.contains("six months"), "{stderr}");
+    let verify = ok(d, &["audit-log", "verify", "--data-dir", "store"]);
+    assert!(
+        verify.contains("intact: 1 records (seq 2 to 2; the 1 before were deleted by retention)"),
+        "{verify}"
+    );
+    let verify = ok(d, &["verify", "--data-dir", "store"]);
+    assert!(verify.contains("hash chain intact"), "{verify}");
+    ok(
+        d,
+        &[
+            "audit-log",
+            "export",
+            "--data-dir",
+            "store",
+            "-o",
+            "audit.jsonl",
+        ],
+    );
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(d.join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["action"], "audit-prune");
+    assert_eq!(lines[0]["who"], "civ");
+    assert_eq!(lines[0]["subjects"][0], "count=1");
+    // A second prune continues from the anchor.
+    let (stdout, _) = prune("0");
+    assert!(stdout.contains("(through seq 2)"), "{stdout}");
+    let verify = ok(d, &["audit-log", "verify", "--data-dir", "store"]);
+    assert!(verify.contains("seq 3 to 3"), "{verify}");
 }

@@ -224,8 +224,46 @@ fn default_leeway() -> u64 {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditSection {
-    /// Days of audit records kept (0: forever).
+    /// Days of audit records kept (0: forever). When positive, the server deletes older records
+    /// at start and every [`RETENTION_INTERVAL`] (`docs/server-config.md`).
     pub retention_days: u32,
+}
+
+/// Shortest audit retention the reliability reference accepts: six months (183 days).
+pub const MIN_RETENTION_DAYS: u32 = 183;
+
+/// Longest audit retention the reliability reference accepts unless justified: one year.
+pub const MAX_RETENTION_DAYS: u32 = 365;
+
+/// How often the server applies the audit retention (it also does at start).
+pub const RETENTION_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+impl AuditSection {
+    /// The retention to enforce (`None`: keep forever).
+    pub fn retention(&self) -> Option<std::time::Duration> {
+        (self.retention_days > 0)
+            .then(|| std::time::Duration::from_secs(u64::from(self.retention_days) * 86_400))
+    }
+
+    /// Why the retention is outside the reference range (at least [`MIN_RETENTION_DAYS`], at
+    /// most [`MAX_RETENTION_DAYS`] unless justified), for a warning at start; `None` inside it.
+    pub fn retention_warning(&self) -> Option<&'static str> {
+        match self.retention_days {
+            0 => Some(
+                "audit retention is unlimited (audit.retention_days = 0): the reference keeps \
+                 audit records at most one year unless justified",
+            ),
+            days if days < MIN_RETENTION_DAYS => Some(
+                "audit retention is shorter than six months (audit.retention_days < 183): \
+                 records the reference requires are deleted",
+            ),
+            days if days > MAX_RETENTION_DAYS => Some(
+                "audit retention is longer than one year (audit.retention_days > 365): the \
+                 reference requires a justification",
+            ),
+            _ => None,
+        }
+    }
 }
 
 /// Why the configuration cannot be used.
@@ -393,6 +431,46 @@ mod tests {
         let empty = Config::from_toml("").unwrap();
         assert_eq!(empty.server.http_max_json_depth, 64);
         assert!(!empty.server.allow_anonymous_loopback);
+    }
+
+    #[test]
+    fn audit_retention_is_read_and_checked_against_the_reference_range() {
+        let default = Config::from_toml("").unwrap();
+        assert_eq!(default.audit.retention_days, 0);
+        assert_eq!(default.audit.retention(), None);
+        assert!(
+            default
+                .audit
+                .retention_warning()
+                .unwrap()
+                .contains("unlimited")
+        );
+        let year = Config::from_toml("[audit]\nretention_days = 365").unwrap();
+        assert_eq!(
+            year.audit.retention(),
+            Some(std::time::Duration::from_secs(365 * 86_400))
+        );
+        assert_eq!(year.audit.retention_warning(), None);
+        for (days, warned) in [
+            (1, true),
+            (182, true),
+            (183, false),
+            (200, false),
+            (365, false),
+            (366, true),
+            (3650, true),
+        ] {
+            let section = AuditSection {
+                retention_days: days,
+            };
+            assert_eq!(section.retention_warning().is_some(), warned, "{days}");
+            assert_eq!(
+                section.retention().map(|d| d.as_secs()),
+                Some(u64::from(days) * 86_400)
+            );
+        }
+        assert!(Config::from_toml("[audit]\nretention_days = -1").is_err());
+        assert!(Config::from_toml("[audit]\nretention = 30").is_err());
     }
 
     #[test]

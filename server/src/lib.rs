@@ -12,6 +12,7 @@ pub mod http;
 pub mod logging;
 pub mod metrics;
 pub mod mllp;
+pub mod retention;
 pub mod state;
 pub mod tls;
 

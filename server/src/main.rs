@@ -1,7 +1,8 @@
 //! `vigie-server [--config FILE]`: loads the configuration (defaults when absent), opens the
-//! engine, loads the demo population into an empty store when asked, and serves HTTP (FHIR +
-//! admin) and MLLP (each over TLS when configured, the certificate reloaded when its files
-//! change) until SIGTERM or Ctrl-C, letting in-flight requests finish.
+//! engine, loads the demo population into an empty store when asked, applies the audit
+//! retention (at start, then hourly), and serves HTTP (FHIR + admin) and MLLP (each over TLS
+//! when configured, the certificate reloaded when its files change) until SIGTERM or Ctrl-C,
+//! letting in-flight requests finish.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,11 +11,11 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use vigie_engine::{Actor, Engine, EngineConfig, SyncPolicy};
 use vigie_server::auth::Authenticator;
-use vigie_server::config::Config;
+use vigie_server::config::{Config, RETENTION_INTERVAL};
 use vigie_server::domains::DomainRegistry;
 use vigie_server::metrics::Metrics;
 use vigie_server::mllp::{self, MllpState};
-use vigie_server::{AppState, demo, http, logging, tls};
+use vigie_server::{AppState, demo, http, logging, retention, tls};
 
 const USAGE: &str = "usage: vigie-server [--config FILE]";
 
@@ -95,6 +96,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .context("opening the engine")?
         .context("opening the engine")?;
     let engine = Arc::new(engine);
+    if let Some(warning) = config.audit.retention_warning() {
+        tracing::warn!(retention_days = config.audit.retention_days, "{warning}");
+    }
     let mut domains = DomainRegistry::new(&config.domains);
     if config.server.demo_when_empty {
         let persons = config.server.demo_persons;
@@ -144,6 +148,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(mllp_tls) = mllp_tls_config {
         mllp_state = mllp_state.with_tls(mllp_tls);
     }
+    let retention = config
+        .audit
+        .retention()
+        .map(|period| (period, engine.clone()));
     let state = AppState::new(engine, config, domains, auth, Metrics::install());
     let listener =
         std::net::TcpListener::bind(http_addr).with_context(|| format!("binding {http_addr}"))?;
@@ -153,8 +161,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(addr = %http_addr, tls = tls_config.is_some(), "http listening");
     tracing::info!(addr = %mllp_addr, tls = mllp_state.is_tls(), "mllp listening");
 
-    // One shutdown signal (SIGTERM / ctrl-c) fans out to the HTTP server, the MLLP listener and
-    // the ITI-10 notifier; each finishes its in-flight work.
+    // One shutdown signal (SIGTERM / ctrl-c) fans out to the HTTP server, the MLLP listener,
+    // the ITI-10 notifier and the audit retention task; each finishes its in-flight work.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -178,6 +186,14 @@ async fn run(config: Config) -> anyhow::Result<()> {
         let stop = stopped(stop_rx.clone());
         tokio::spawn(async move { server_tls.watch(stop).await })
     });
+    let pruner = retention.map(|(period, engine)| {
+        tokio::spawn(retention::run(
+            engine,
+            period,
+            RETENTION_INTERVAL,
+            stopped(stop_rx.clone()),
+        ))
+    });
     http::serve(
         listener,
         http::router(state),
@@ -198,6 +214,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
         && let Err(error) = reloader.await
     {
         tracing::error!(%error, "certificate reload task failed");
+    }
+    if let Some(pruner) = pruner
+        && let Err(error) = pruner.await
+    {
+        tracing::error!(%error, "audit retention task failed");
     }
     tracing::info!("stopped");
     Ok(())

@@ -13,11 +13,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 mod admin;
+mod audit;
 mod convert;
 mod ops;
 mod query;
 mod terms;
 
+pub use audit::{AuditAnchor, AuditPrune};
 pub use ops::{FLAG_DOUBLON, FLAG_INS_COLLISION, FLAG_LINK_REFUSED, FLAG_UPDATE_CONFLICT};
 pub use query::{DEFAULT_LIMIT, MAX_QUERY_CANDIDATES};
 
@@ -27,7 +29,7 @@ use vigie_core::matching::model::{Decision, Explanation, Model};
 use vigie_core::record::IdentityRecord;
 use vigie_store::{Store, StoreOptions};
 
-use convert::{actor_of, actor_row, explanation_of};
+use convert::{actor_of, explanation_of};
 
 /// A source identity's key: the domain (assigning authority) and the local id in it.
 pub use vigie_store::SourceKey;
@@ -391,7 +393,9 @@ impl EngineConfig {
 /// links to the first (the index overlay makes a write searchable as soon as it is committed to
 /// RocksDB). Reads (search, PIX, views) run outside the lock. The WAL fsync is done after the
 /// lock is released and shared by concurrent writers (group commit); a call returns only after
-/// its own write is durable under [`SyncPolicy::Always`].
+/// its own write is durable under [`SyncPolicy::Always`]. Access records
+/// ([`Engine::record_access`]) are group-committed: concurrent calls share one transaction and
+/// one fsync (see the `audit` module), and each returns once its record is durable.
 ///
 /// # Golden record (survivorship)
 /// When a member of the enterprise identity is qualified (`QUAL`), the strict traits (birth
@@ -410,6 +414,7 @@ pub struct Engine {
     store: Store,
     model: Model,
     candidate_limit: usize,
+    access: audit::AccessLog,
 }
 
 fn model_json(model: &Model) -> Result<String, EngineError> {
@@ -456,6 +461,7 @@ impl Engine {
             } else {
                 config.candidate_limit
             },
+            access: audit::AccessLog::default(),
         })
     }
 
@@ -704,17 +710,11 @@ impl Engine {
         }))
     }
 
-    /// Records a non-mutating access (query, read, denial) in the audit trail.
+    /// Records a non-mutating access (query, read, denial) in the audit trail. Concurrent calls
+    /// share one transaction and one WAL fsync (group commit, in call order); each returns once
+    /// its own record is durable (under [`SyncPolicy::Always`]).
     pub fn record_access(&self, access: AccessRecord) -> Result<(), EngineError> {
-        let mut txn = self.store.begin();
-        txn.add_audit(
-            &actor_row(&access.actor),
-            &access.action,
-            &access.outcome,
-            access.patients.iter().map(ToString::to_string).collect(),
-        )?;
-        txn.commit()?;
-        Ok(())
+        self.access.record(&self.store, access)
     }
 
     /// Audit records with `seq >= from`, at most `limit`.
@@ -735,7 +735,8 @@ impl Engine {
             .collect())
     }
 
-    /// Verifies the audit hash chain; `Err(seq)` inside `Ok` at the first broken record.
+    /// Verifies the audit hash chain (from the retention anchor, when records were pruned);
+    /// `Ok(last seq)`, or `Err(seq)` inside `Ok` at the first broken record.
     pub fn verify_audit_chain(&self) -> Result<Result<u64, u64>, EngineError> {
         Ok(self.store.verify_audit_chain()?)
     }

@@ -268,6 +268,44 @@ fn tampering_with_the_audit_trail_is_detected() {
 }
 
 #[test]
+fn a_retention_prune_deletes_old_records_and_keeps_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = open(dir.path());
+    for n in 0..3 {
+        engine
+            .register(person(n, "H1", &n.to_string()), &actor())
+            .unwrap();
+    }
+    // Nothing is a year old: nothing is written.
+    let year = std::time::Duration::from_secs(365 * 86_400);
+    let none = engine.prune_audit(year, &actor()).unwrap();
+    assert_eq!((none.deleted, none.anchor, none.record), (0, None, None));
+    assert_eq!(engine.audit_records(0, 100).unwrap().len(), 3);
+    // Wait for the clock to pass the last record, then prune everything older than now.
+    let last = engine.audit_records(0, 100).unwrap().pop().unwrap().at_ms;
+    while vigie_store::now_ms() <= last {
+        std::thread::yield_now();
+    }
+    let pruned = engine
+        .prune_audit(std::time::Duration::ZERO, &actor())
+        .unwrap();
+    assert_eq!(pruned.deleted, 3);
+    assert_eq!(pruned.record, Some(4));
+    let anchor = pruned.anchor.unwrap();
+    assert_eq!(anchor.seq, 3);
+    assert_eq!(engine.audit_anchor().unwrap(), Some(anchor));
+    let kept = engine.audit_records(0, 100).unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (kept[0].action.as_str(), kept[0].subjects[0].as_str()),
+        ("audit-prune", "count=3")
+    );
+    engine.register(person(9, "H1", "9"), &actor()).unwrap();
+    assert_eq!(engine.verify_audit_chain().unwrap(), Ok(5));
+    assert!(engine.verify().unwrap().problems.is_empty());
+}
+
+#[test]
 fn review_band_pairs_open_a_review_and_resolve() {
     let dir = tempfile::tempdir().unwrap();
     let engine = open(dir.path());

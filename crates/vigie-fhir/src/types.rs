@@ -50,28 +50,75 @@ macro_rules! resource_type {
 }
 pub(crate) use resource_type;
 
-/// A code from a code system (`Coding`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Coding {
-    /// Code system URI.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub system: Option<String>,
-    /// Code system version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// The code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// Human-readable label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub display: Option<String>,
-    /// Chosen directly by the user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_selected: Option<bool>,
-    /// Unmodelled members.
-    #[serde(flatten)]
-    pub extra: Extra,
+/// When a modelled member is left out of the JSON: an absent optional element or an empty list
+/// (FHIR forbids empty elements); a required primitive (a bare `String`) is always written.
+trait Omit {
+    /// True when the member is not serialised.
+    fn omit(&self) -> bool;
+}
+
+impl<T> Omit for Option<T> {
+    fn omit(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl<T> Omit for Vec<T> {
+    fn omit(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl Omit for String {
+    fn omit(&self) -> bool {
+        false
+    }
+}
+
+/// Declares a FHIR element: the struct with its derives and camelCase JSON names, every listed
+/// member optional on input (`default`) and left out of the output when empty ([`Omit`]), and
+/// an `extra` member collecting everything unmodelled (`flatten`). A member's own attributes
+/// (its doc, `#[serde(rename = "use")]`) are kept.
+macro_rules! element {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$field_meta:meta])*
+                pub $field:ident: $ty:ty,
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        pub struct $name {
+            $(
+                $(#[$field_meta])*
+                #[serde(default, skip_serializing_if = "Omit::omit")]
+                pub $field: $ty,
+            )*
+            /// Unmodelled members.
+            #[serde(flatten)]
+            pub extra: Extra,
+        }
+    };
+}
+
+element! {
+    /// A code from a code system (`Coding`).
+    pub struct Coding {
+        /// Code system URI.
+        pub system: Option<String>,
+        /// Code system version.
+        pub version: Option<String>,
+        /// The code.
+        pub code: Option<String>,
+        /// Human-readable label.
+        pub display: Option<String>,
+        /// Chosen directly by the user.
+        pub user_selected: Option<bool>,
+    }
 }
 
 impl Coding {
@@ -91,19 +138,14 @@ impl Coding {
     }
 }
 
-/// A concept given by codings and/or text (`CodeableConcept`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CodeableConcept {
-    /// Codings, in any order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub coding: Vec<Coding>,
-    /// Plain text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// Unmodelled members.
-    #[serde(flatten)]
-    pub extra: Extra,
+element! {
+    /// A concept given by codings and/or text (`CodeableConcept`).
+    pub struct CodeableConcept {
+        /// Codings, in any order.
+        pub coding: Vec<Coding>,
+        /// Plain text.
+        pub text: Option<String>,
+    }
 }
 
 impl CodeableConcept {
@@ -134,46 +176,34 @@ impl CodeableConcept {
     }
 }
 
-/// A time range (`Period`); bounds are FHIR `dateTime` strings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Period {
-    /// Start, inclusive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start: Option<String>,
-    /// End, inclusive; absent while ongoing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end: Option<String>,
-    /// Unmodelled members.
-    #[serde(flatten)]
-    pub extra: Extra,
+element! {
+    /// A time range (`Period`); bounds are FHIR `dateTime` strings.
+    pub struct Period {
+        /// Start, inclusive.
+        pub start: Option<String>,
+        /// End, inclusive; absent while ongoing.
+        pub end: Option<String>,
+    }
 }
 
-/// A business identifier (`Identifier`): a value in a namespace (`system`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Identifier {
-    /// `usual | official | temp | secondary | old`.
-    #[serde(rename = "use", default, skip_serializing_if = "Option::is_none")]
-    pub use_: Option<String>,
-    /// Identifier type (v2 table 0203, FR Core `fr-core-cs-v2-0203`).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<CodeableConcept>,
-    /// Namespace (assigning authority): a URI, `urn:oid:` + OID for OIDs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub system: Option<String>,
-    /// The value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    /// Validity period.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub period: Option<Period>,
-    /// Organisation that issued the identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assigner: Option<Box<Reference>>,
-    /// Unmodelled members.
-    #[serde(flatten)]
-    pub extra: Extra,
+element! {
+    /// A business identifier (`Identifier`): a value in a namespace (`system`).
+    pub struct Identifier {
+        /// `usual | official | temp | secondary | old`.
+        #[serde(rename = "use")]
+        pub use_: Option<String>,
+        /// Identifier type (v2 table 0203, FR Core `fr-core-cs-v2-0203`).
+        #[serde(rename = "type")]
+        pub type_: Option<CodeableConcept>,
+        /// Namespace (assigning authority): a URI, `urn:oid:` + OID for OIDs.
+        pub system: Option<String>,
+        /// The value.
+        pub value: Option<String>,
+        /// Validity period.
+        pub period: Option<Period>,
+        /// Organisation that issued the identifier.
+        pub assigner: Option<Box<Reference>>,
+    }
 }
 
 impl Identifier {
@@ -187,25 +217,19 @@ impl Identifier {
     }
 }
 
-/// A reference to another resource (`Reference`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Reference {
-    /// Literal reference (`Patient/123`, absolute URL).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-    /// Type the reference refers to.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// Logical reference by business identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identifier: Option<Identifier>,
-    /// Text alternative.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub display: Option<String>,
-    /// Unmodelled members.
-    #[serde(flatten)]
-    pub extra: Extra,
+element! {
+    /// A reference to another resource (`Reference`).
+    pub struct Reference {
+        /// Literal reference (`Patient/123`, absolute URL).
+        pub reference: Option<String>,
+        /// Type the reference refers to.
+        #[serde(rename = "type")]
+        pub type_: Option<String>,
+        /// Logical reference by business identifier.
+        pub identifier: Option<Identifier>,
+        /// Text alternative.
+        pub display: Option<String>,
+    }
 }
 
 impl Reference {
@@ -218,176 +242,123 @@ impl Reference {
     }
 }
 
-/// A name of a person (`HumanName`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HumanName {
-    /// Extensions (FR Core `birth-list-given-name` on the official name).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// `usual | official | temp | nickname | anonymous | old | maiden`.
-    #[serde(rename = "use", default, skip_serializing_if = "Option::is_none")]
-    pub use_: Option<String>,
-    /// Full name as text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// Family name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub family: Option<String>,
-    /// Given names, in order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub given: Vec<String>,
-    /// Prefixes (civilité).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub prefix: Vec<String>,
-    /// Suffixes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub suffix: Vec<String>,
-    /// Validity period.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub period: Option<Period>,
-    /// Unmodelled members.
-    #[serde(flatten)]
-    pub extra: Extra,
+element! {
+    /// A name of a person (`HumanName`).
+    pub struct HumanName {
+        /// Extensions (FR Core `birth-list-given-name` on the official name).
+        pub extension: Vec<Extension>,
+        /// `usual | official | temp | nickname | anonymous | old | maiden`.
+        #[serde(rename = "use")]
+        pub use_: Option<String>,
+        /// Full name as text.
+        pub text: Option<String>,
+        /// Family name.
+        pub family: Option<String>,
+        /// Given names, in order.
+        pub given: Vec<String>,
+        /// Prefixes (civilité).
+        pub prefix: Vec<String>,
+        /// Suffixes.
+        pub suffix: Vec<String>,
+        /// Validity period.
+        pub period: Option<Period>,
+    }
 }
 
-/// A phone number, e-mail… (`ContactPoint`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ContactPoint {
-    /// `phone | fax | email | pager | url | sms | other`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub system: Option<String>,
-    /// The address or number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    /// `home | work | temp | old | mobile`.
-    #[serde(rename = "use", default, skip_serializing_if = "Option::is_none")]
-    pub use_: Option<String>,
-    /// Preference order, 1 = highest.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rank: Option<i64>,
-    /// Validity period.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub period: Option<Period>,
-    /// Unmodelled members.
-    #[serde(flatten)]
-    pub extra: Extra,
+element! {
+    /// A phone number, e-mail… (`ContactPoint`).
+    pub struct ContactPoint {
+        /// `phone | fax | email | pager | url | sms | other`.
+        pub system: Option<String>,
+        /// The address or number.
+        pub value: Option<String>,
+        /// `home | work | temp | old | mobile`.
+        #[serde(rename = "use")]
+        pub use_: Option<String>,
+        /// Preference order, 1 = highest.
+        pub rank: Option<i64>,
+        /// Validity period.
+        pub period: Option<Period>,
+    }
 }
 
-/// A postal address (`Address`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Address {
-    /// Extensions (FR Core `fr-core-address-insee-code` on a birthplace).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// `home | work | temp | old | billing`.
-    #[serde(rename = "use", default, skip_serializing_if = "Option::is_none")]
-    pub use_: Option<String>,
-    /// `postal | physical | both`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// Full address as text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// Street lines.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub line: Vec<String>,
-    /// City.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    /// District.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub district: Option<String>,
-    /// State or region.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    /// Postal code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    /// Country.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    /// Validity period.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub period: Option<Period>,
-    /// Unmodelled members.
-    #[serde(flatten)]
-    pub extra: Extra,
+element! {
+    /// A postal address (`Address`).
+    pub struct Address {
+        /// Extensions (FR Core `fr-core-address-insee-code` on a birthplace).
+        pub extension: Vec<Extension>,
+        /// `home | work | temp | old | billing`.
+        #[serde(rename = "use")]
+        pub use_: Option<String>,
+        /// `postal | physical | both`.
+        #[serde(rename = "type")]
+        pub type_: Option<String>,
+        /// Full address as text.
+        pub text: Option<String>,
+        /// Street lines.
+        pub line: Vec<String>,
+        /// City.
+        pub city: Option<String>,
+        /// District.
+        pub district: Option<String>,
+        /// State or region.
+        pub state: Option<String>,
+        /// Postal code.
+        pub postal_code: Option<String>,
+        /// Country.
+        pub country: Option<String>,
+        /// Validity period.
+        pub period: Option<Period>,
+    }
 }
 
-/// Resource metadata (`Meta`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Meta {
-    /// Version id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version_id: Option<String>,
-    /// Last change (`instant`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_updated: Option<String>,
-    /// Profiles claimed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub profile: Vec<String>,
-    /// Security labels.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub security: Vec<Coding>,
-    /// Tags.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tag: Vec<Coding>,
-    /// Unmodelled members.
-    #[serde(flatten)]
-    pub extra: Extra,
+element! {
+    /// Resource metadata (`Meta`).
+    pub struct Meta {
+        /// Version id.
+        pub version_id: Option<String>,
+        /// Last change (`instant`).
+        pub last_updated: Option<String>,
+        /// Profiles claimed.
+        pub profile: Vec<String>,
+        /// Security labels.
+        pub security: Vec<Coding>,
+        /// Tags.
+        pub tag: Vec<Coding>,
+    }
 }
 
-/// An extension (`Extension`). The value types Vigie reads or writes are modelled; any other
-/// `value[x]` stays in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Extension {
-    /// Sub-extensions (complex extensions).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extension: Vec<Extension>,
-    /// Identifies the meaning (an absolute URL, or the sub-extension name).
-    #[serde(default)]
-    pub url: String,
-    /// `valueString`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_string: Option<String>,
-    /// `valueCode`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_code: Option<String>,
-    /// `valueBoolean`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_boolean: Option<bool>,
-    /// `valueDate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_date: Option<String>,
-    /// `valueDateTime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_date_time: Option<String>,
-    /// `valueCoding`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_coding: Option<Coding>,
-    /// `valueCodeableConcept`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_codeable_concept: Option<CodeableConcept>,
-    /// `valueAddress`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_address: Option<Address>,
-    /// `valueHumanName` (e.g. `patient-mothersMaidenName` variants).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_human_name: Option<HumanName>,
-    /// `valueIdentifier`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_identifier: Option<Identifier>,
-    /// `valueReference`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_reference: Option<Reference>,
-    /// Unmodelled members (other `value[x]` types included).
-    #[serde(flatten)]
-    pub extra: Extra,
+element! {
+    /// An extension (`Extension`). The value types Vigie reads or writes are modelled; any other
+    /// `value[x]` stays in `extra`.
+    pub struct Extension {
+        /// Sub-extensions (complex extensions).
+        pub extension: Vec<Extension>,
+        /// Identifies the meaning (an absolute URL, or the sub-extension name).
+        pub url: String,
+        /// `valueString`.
+        pub value_string: Option<String>,
+        /// `valueCode`.
+        pub value_code: Option<String>,
+        /// `valueBoolean`.
+        pub value_boolean: Option<bool>,
+        /// `valueDate`.
+        pub value_date: Option<String>,
+        /// `valueDateTime`.
+        pub value_date_time: Option<String>,
+        /// `valueCoding`.
+        pub value_coding: Option<Coding>,
+        /// `valueCodeableConcept`.
+        pub value_codeable_concept: Option<CodeableConcept>,
+        /// `valueAddress`.
+        pub value_address: Option<Address>,
+        /// `valueHumanName` (e.g. `patient-mothersMaidenName` variants).
+        pub value_human_name: Option<HumanName>,
+        /// `valueIdentifier`.
+        pub value_identifier: Option<Identifier>,
+        /// `valueReference`.
+        pub value_reference: Option<Reference>,
+    }
 }
 
 impl Extension {
@@ -455,6 +426,16 @@ mod tests {
         assert_eq!(name.family.as_deref(), Some("Dark"));
         assert_eq!(name.extra.len(), 2);
         assert_eq!(serde_json::to_value(&name).unwrap(), input);
+    }
+
+    #[test]
+    fn a_required_url_is_written_even_when_empty() {
+        assert_eq!(
+            serde_json::to_value(Extension::default()).unwrap(),
+            json!({"url": ""})
+        );
+        let missing: Extension = serde_json::from_value(json!({"valueCode": "x"})).unwrap();
+        assert_eq!(missing.url, "");
     }
 
     #[test]

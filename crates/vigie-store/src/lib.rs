@@ -5,8 +5,9 @@
 //! * **RocksDB is the system of record.** Column families: `sources` (by domain + local id),
 //!   `enterprises` (with their sorted member lists: the membership), `decisions`, `reviews`,
 //!   `merges` (with before/after images for unmerge), `separations` (pairs never to auto-link),
-//!   `history` (enterprise id + seq), `audit` (seq, SHA-256 hash-chained, append-only),
-//!   `index_outbox`, `notifications`, `meta` (format version, counters, model).
+//!   `history` (enterprise id + seq), `audit` (seq, SHA-256 hash-chained, append-only; only a
+//!   retention prune deletes its oldest records, leaving an anchor), `index_outbox`,
+//!   `notifications`, `meta` (format version, counters, model, audit anchor).
 //! * **One atomic `WriteBatch` per mutation**: a [`WriteTxn`] collects the row changes, their
 //!   history events, audit records, index-outbox and notification entries and the counters, and
 //!   [`WriteTxn::commit`] writes them in one batch. Transactions are serialised by one writer
@@ -212,6 +213,40 @@ const META_FORMAT: &[u8] = b"format";
 const META_COUNTERS: &[u8] = b"counters";
 const META_INDEX_DIRTY: &[u8] = b"index_dirty";
 const META_MODEL: &[u8] = b"model";
+pub(crate) const META_AUDIT_ANCHOR: &[u8] = b"audit_anchor";
+
+/// Action of the audit record a retention prune appends (see [`Store::prune_audit`]).
+pub const AUDIT_PRUNE_ACTION: &str = "audit-prune";
+
+/// What [`Store::prune_audit`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPruned {
+    /// Records deleted by this call (0: none was older than the cutoff, and nothing was written).
+    pub deleted: u64,
+    /// Where the chain starts now (`None`: never pruned).
+    pub anchor: Option<AuditAnchor>,
+    /// Seq of the `audit-prune` record appended (`None` when nothing was deleted).
+    pub record: Option<u64>,
+}
+
+/// Subjects of an `audit-prune` record: the count deleted and the anchor (seq and hash).
+fn prune_subjects(deleted: u64, anchor: &AuditAnchor) -> Vec<String> {
+    vec![
+        format!("count={deleted}"),
+        format!("through={}", anchor.seq),
+        format!("anchor={}", anchor.hash),
+    ]
+}
+
+/// The anchor (seq, hash) an `audit-prune` record names, if it is one and names one.
+fn anchor_named_by(row: &AuditRow) -> Option<(u64, String)> {
+    if row.action != AUDIT_PRUNE_ACTION {
+        return None;
+    }
+    let field = |name: &str| row.subjects.iter().find_map(|s| s.strip_prefix(name));
+    let seq = field("through=")?.parse().ok()?;
+    Some((seq, field("anchor=")?.to_owned()))
+}
 
 pub(crate) struct Inner {
     pub(crate) db: DB,
@@ -557,42 +592,157 @@ impl Store {
     /// Verifies the audit chain: `Ok(last seq)` or `Err(seq)` of the first record whose hash,
     /// sequence or predecessor does not check out (a record removed, altered or inserted).
     ///
+    /// After a retention prune ([`Store::prune_audit`]) the chain starts at the anchor: the first
+    /// kept record must follow the anchor's seq and chain from its hash, no record at or below
+    /// the anchor may remain, and the last `audit-prune` record must name the anchor (else the
+    /// anchor was moved: `Err(anchor seq + 1)`). An unreadable anchor is `Err` of the first
+    /// stored record. The check reads one consistent snapshot, so concurrent writes do not
+    /// disturb it.
+    ///
     /// # Errors
     /// Storage.
     pub fn verify_audit_chain(&self) -> Result<Result<u64, u64>, StoreError> {
-        let head = self.inner.writer.lock().clone();
-        let mut prev_hash = String::new();
-        let mut expected = 1u64;
-        let mut broken = None;
-        self.inner.scan(Cf::Audit, &[], &mut |k, v| {
-            let row: Result<AuditRow, _> = decode("audit", v);
-            let ok = match &row {
-                Ok(row) => {
-                    seq_of(k) == Some(expected)
-                        && row.seq == expected
-                        && txn::audit_hash(&prev_hash, row).ok().as_deref() == Some(&row.hash)
-                }
-                Err(_) => false,
+        let inner = &self.inner;
+        let (head, snapshot) = {
+            let guard = inner.writer.lock();
+            (guard.clone(), inner.db.snapshot())
+        };
+        let cf_audit = inner.cf(Cf::Audit)?;
+        let mut rows = snapshot.iterator_cf(cf_audit, IteratorMode::Start);
+        let anchor: Option<AuditAnchor> =
+            match snapshot.get_cf(inner.cf(Cf::Meta)?, META_AUDIT_ANCHOR)? {
+                None => None,
+                Some(bytes) => match decode("meta", &bytes) {
+                    Ok(anchor) => Some(anchor),
+                    Err(_) => {
+                        let first = match rows.next() {
+                            Some(item) => seq_of(&item?.0).unwrap_or(1),
+                            None => 1,
+                        };
+                        return Ok(Err(first));
+                    }
+                },
             };
-            if !ok {
-                broken = Some(expected);
-                return Ok(false);
+        let mut prev_hash = anchor.as_ref().map(|a| a.hash.clone()).unwrap_or_default();
+        let mut expected = anchor.as_ref().map_or(1, |a| a.seq.saturating_add(1));
+        let mut last_prune: Option<Option<(u64, String)>> = None;
+        for item in rows {
+            let (k, v) = item?;
+            let row: Result<AuditRow, _> = decode("audit", &v);
+            let Ok(row) = row else {
+                return Ok(Err(expected));
+            };
+            let linked = seq_of(&k) == Some(expected)
+                && row.seq == expected
+                && txn::audit_hash(&prev_hash, &row).ok().as_deref() == Some(&row.hash);
+            if !linked {
+                return Ok(Err(expected));
             }
-            if let Ok(row) = row {
-                prev_hash = row.hash;
+            if row.action == AUDIT_PRUNE_ACTION {
+                last_prune = Some(anchor_named_by(&row));
             }
+            prev_hash = row.hash;
             expected += 1;
-            Ok(true)
-        })?;
-        if let Some(seq) = broken {
-            return Ok(Err(seq));
         }
         let last = expected - 1;
         // Records cut off at the end show as a head the chain does not reach.
         if last != head.audit || prev_hash != head.audit_head {
             return Ok(Err(last + 1));
         }
+        if let Some(anchor) = anchor
+            && last_prune != Some(Some((anchor.seq, anchor.hash)))
+        {
+            return Ok(Err(anchor.seq.saturating_add(1)));
+        }
         Ok(Ok(last))
+    }
+
+    /// Where the audit chain starts after retention prunes (`None`: never pruned).
+    ///
+    /// # Errors
+    /// Storage or corruption.
+    pub fn audit_anchor(&self) -> Result<Option<AuditAnchor>, StoreError> {
+        self.inner.get(Cf::Meta, META_AUDIT_ANCHOR)
+    }
+
+    /// Retention: deletes the audit records older than `before_ms` (Unix ms) from the start of
+    /// the chain — up to the first record that is not older, so the kept records stay one
+    /// unbroken chain — and, in the same batch, stores the anchor (seq and hash of the last
+    /// deleted record, time of the prune) and appends an [`AUDIT_PRUNE_ACTION`] record by
+    /// `actor` whose subjects are `count=N`, `through=SEQ` and `anchor=HASH`. Nothing older
+    /// than the cutoff: nothing is written (a second prune with the same cutoff is a no-op).
+    ///
+    /// The records to delete are read and their chain checked outside the writer lock (they
+    /// never change once written); a prune never deletes a broken part of the chain, so it
+    /// cannot erase the evidence of a tampering.
+    ///
+    /// # Errors
+    /// Storage; [`StoreError::DataCorruption`] when the part to delete does not chain (nothing
+    /// is deleted then).
+    pub fn prune_audit(&self, before_ms: u64, actor: &ActorRow) -> Result<AuditPruned, StoreError> {
+        loop {
+            let anchor = self.audit_anchor()?;
+            let from = anchor.as_ref().map_or(1, |a| a.seq.saturating_add(1));
+            let mut prev_hash = anchor.as_ref().map(|a| a.hash.clone()).unwrap_or_default();
+            let mut expected = from;
+            let mut broken = None;
+            self.inner.scan(Cf::Audit, &seq_key(from), &mut |k, v| {
+                let Ok(row) = decode::<AuditRow>("audit", v) else {
+                    broken = Some(expected);
+                    return Ok(false);
+                };
+                if row.at_ms >= before_ms {
+                    return Ok(false);
+                }
+                if seq_of(k) != Some(expected)
+                    || row.seq != expected
+                    || txn::audit_hash(&prev_hash, &row)? != row.hash
+                {
+                    broken = Some(expected);
+                    return Ok(false);
+                }
+                prev_hash = row.hash;
+                expected += 1;
+                Ok(true)
+            })?;
+            if let Some(seq) = broken {
+                return Err(StoreError::DataCorruption(format!(
+                    "audit chain broken at record {seq}: nothing pruned"
+                )));
+            }
+            let deleted = expected - from;
+            if deleted == 0 {
+                return Ok(AuditPruned {
+                    deleted,
+                    anchor,
+                    record: None,
+                });
+            }
+            let mut txn = self.begin();
+            if self.audit_anchor()? != anchor {
+                // Another prune moved the anchor meanwhile: start over from it.
+                continue;
+            }
+            let new_anchor = AuditAnchor {
+                seq: expected - 1,
+                hash: prev_hash,
+                pruned_at_ms: txn.now_ms(),
+                before_ms,
+            };
+            txn.prune_audit_through(from, &new_anchor)?;
+            let record = txn.add_audit(
+                actor,
+                AUDIT_PRUNE_ACTION,
+                "ok",
+                prune_subjects(deleted, &new_anchor),
+            )?;
+            txn.commit()?;
+            return Ok(AuditPruned {
+                deleted,
+                anchor: Some(new_anchor),
+                record: Some(record),
+            });
+        }
     }
 
     /// Notifications with `seq > after`, at most `limit`.

@@ -211,6 +211,21 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+/// Where the audit chain starts after a retention prune (`meta`/`audit_anchor`): the seq and
+/// hash of the last deleted record. The first kept record chains from this hash, and the last
+/// `audit-prune` record of the trail names this seq and hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditAnchor {
+    /// Seq of the last pruned record (every record up to it was deleted).
+    pub seq: u64,
+    /// Its hash.
+    pub hash: String,
+    /// Unix time (ms) of the prune.
+    pub pruned_at_ms: u64,
+    /// The cutoff of the prune: records older than this (ms) were deleted.
+    pub before_ms: u64,
+}
+
 /// A notification (`notifications`, keyed by seq).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationRow {

@@ -11,7 +11,7 @@ use vigie_core::ids::EnterpriseId;
 
 use crate::codec::{decode, encode, seq_key};
 use crate::rows::*;
-use crate::{Cf, Inner, META_COUNTERS, SourceKey, StoreError};
+use crate::{Cf, Inner, META_AUDIT_ANCHOR, META_COUNTERS, SourceKey, StoreError};
 
 /// Rows written per batch by bulk loads.
 const BULK_BATCH: usize = 20_000;
@@ -399,6 +399,27 @@ impl<'a> WriteTxn<'a> {
         self.batch
             .put_cf(self.inner.cf(Cf::Audit)?, seq_key(row.seq), encode(&row)?);
         Ok(row.seq)
+    }
+
+    /// Deletes the audit records from `from` through `anchor.seq` and stores `anchor` (the
+    /// last deleted record's seq and hash), in this transaction's batch; the caller appends the
+    /// `audit-prune` record naming the anchor in the same transaction.
+    ///
+    /// # Errors
+    /// Encoding.
+    pub(crate) fn prune_audit_through(
+        &mut self,
+        from: u64,
+        anchor: &AuditAnchor,
+    ) -> Result<(), StoreError> {
+        self.batch.delete_range_cf(
+            self.inner.cf(Cf::Audit)?,
+            seq_key(from),
+            seq_key(anchor.seq.saturating_add(1)),
+        );
+        self.batch
+            .put_cf(self.inner.cf(Cf::Meta)?, META_AUDIT_ANCHOR, encode(anchor)?);
+        Ok(())
     }
 
     /// Appends a notification (the keys of an enterprise identity changed); returns its seq.

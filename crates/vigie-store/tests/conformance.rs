@@ -1,6 +1,6 @@
 //! Conformance suite of the store's semantics, against the real RocksDB + tantivy in temporary
-//! directories: put/get, batch atomicity, iteration order, counters, audit chain, index
-//! freshness, outbox replay and index rebuild.
+//! directories: put/get, batch atomicity, iteration order, counters, audit chain and its
+//! retention prune, index freshness, outbox replay and index rebuild.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,7 +9,8 @@ use std::sync::Arc;
 use vigie_core::ids::{DomainId, EnterpriseId, LocalId};
 use vigie_core::record::{Field, IdentityRecord, ParseOptions, RawRecord, parse_record};
 use vigie_store::{
-    ActorRow, Cf, EnterpriseRow, SourceKey, SourceRow, Store, StoreError, StoreOptions,
+    AUDIT_PRUNE_ACTION, ActorRow, AuditRow, Cf, EnterpriseRow, SourceKey, SourceRow, Store,
+    StoreError, StoreOptions, now_ms,
 };
 
 fn key(d: &str, l: &str) -> SourceKey {
@@ -319,6 +320,7 @@ fn notifications_are_acknowledged() {
     assert_eq!(store.counters().pending_notifications, 1);
 }
 
+<<<<<<< HEAD
 #[test]
 fn a_writer_learns_exactly_which_sources_changed_since_a_revision() {
     let dir = tempfile::tempdir().unwrap();
@@ -359,4 +361,209 @@ fn a_writer_learns_exactly_which_sources_changed_since_a_revision() {
     assert_eq!(store.committed_rev(), now);
     assert_eq!(store.begin().sources_changed_since(now - 1), None);
     assert_eq!(store.begin().sources_changed_since(now), Some(vec![]));
+=======
+/// Audit records' seqs, in order.
+fn audit_seqs(store: &Store) -> Vec<u64> {
+    store
+        .audit_rows(0, 1000)
+        .unwrap()
+        .iter()
+        .map(|r| r.seq)
+        .collect()
+}
+
+/// A cutoff later than every record written so far (waits for the clock to pass the last
+/// record's millisecond), so records written afterwards are not older than it.
+fn cutoff_after_last(store: &Store) -> u64 {
+    let last = store.audit_rows(0, 1000).unwrap().last().unwrap().at_ms;
+    loop {
+        let now = now_ms();
+        if now > last {
+            return now;
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// Rewrites a raw value of the meta or audit column family with a text substitution.
+fn tamper(store: &Store, cf: Cf, key: &[u8], from: &str, to: &str) -> Vec<u8> {
+    let db = store.raw_db();
+    let handle = db.cf_handle(cf.name()).unwrap();
+    let original = db.get_cf(handle, key).unwrap().unwrap();
+    let text = String::from_utf8(original.clone()).unwrap();
+    assert!(text.contains(from), "{text}");
+    db.put_cf(handle, key, text.replacen(from, to, 1).as_bytes())
+        .unwrap();
+    original
+}
+
+fn restore(store: &Store, cf: Cf, key: &[u8], value: &[u8]) {
+    let db = store.raw_db();
+    db.put_cf(db.cf_handle(cf.name()).unwrap(), key, value)
+        .unwrap();
+}
+
+#[test]
+fn a_retention_prune_keeps_the_chain_verifiable() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    for i in 0..3 {
+        put(&store, "A", &i.to_string(), "X");
+    }
+    let cutoff = cutoff_after_last(&store);
+    for i in 3..5 {
+        put(&store, "A", &i.to_string(), "X");
+    }
+    let pruned = store.prune_audit(cutoff, &actor()).unwrap();
+    assert_eq!(pruned.deleted, 3);
+    assert_eq!(pruned.record, Some(6));
+    let anchor = pruned.anchor.unwrap();
+    assert_eq!((anchor.seq, anchor.before_ms), (3, cutoff));
+    assert_eq!(store.audit_anchor().unwrap(), Some(anchor.clone()));
+    // The deleted records are gone, the kept ones and the prune record remain.
+    assert_eq!(audit_seqs(&store), vec![4, 5, 6]);
+    let record: AuditRow = store.audit_rows(6, 1).unwrap().remove(0);
+    assert_eq!(record.action, AUDIT_PRUNE_ACTION);
+    assert_eq!(
+        record.subjects,
+        vec![
+            "count=3".to_owned(),
+            "through=3".to_owned(),
+            format!("anchor={}", anchor.hash)
+        ]
+    );
+    assert_eq!(store.verify_audit_chain().unwrap(), Ok(6));
+    // Still verifiable after a reopen, and the chain goes on.
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(store.verify_audit_chain().unwrap(), Ok(6));
+    put(&store, "A", "9", "X");
+    assert_eq!(store.verify_audit_chain().unwrap(), Ok(7));
+}
+
+#[test]
+fn a_second_prune_with_the_same_cutoff_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    for i in 0..3 {
+        put(&store, "A", &i.to_string(), "X");
+    }
+    let cutoff = cutoff_after_last(&store);
+    put(&store, "A", "3", "X");
+    let first = store.prune_audit(cutoff, &actor()).unwrap();
+    assert_eq!(first.deleted, 3);
+    let counters = store.counters();
+    let again = store.prune_audit(cutoff, &actor()).unwrap();
+    assert_eq!(again.deleted, 0);
+    assert_eq!(again.record, None);
+    assert_eq!(again.anchor, first.anchor);
+    assert_eq!(store.counters(), counters);
+    assert_eq!(audit_seqs(&store), vec![4, 5]);
+    assert_eq!(store.verify_audit_chain().unwrap(), Ok(5));
+    // A later cutoff prunes on from the anchor, the first prune record included.
+    let later = cutoff_after_last(&store);
+    put(&store, "A", "4", "X");
+    let second = store.prune_audit(later, &actor()).unwrap();
+    assert_eq!(second.deleted, 2);
+    assert_eq!(second.anchor.unwrap().seq, 5);
+    assert_eq!(audit_seqs(&store), vec![6, 7]);
+    assert_eq!(store.verify_audit_chain().unwrap(), Ok(7));
+    // A cutoff before every record deletes nothing.
+    assert_eq!(store.prune_audit(0, &actor()).unwrap().deleted, 0);
+}
+
+#[test]
+fn tampering_after_a_prune_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    for i in 0..4 {
+        put(&store, "A", &i.to_string(), "X");
+    }
+    let cutoff = cutoff_after_last(&store);
+    for i in 4..7 {
+        put(&store, "A", &i.to_string(), "X");
+    }
+    let anchor = store.prune_audit(cutoff, &actor()).unwrap().anchor.unwrap();
+    assert_eq!(anchor.seq, 4);
+    assert_eq!(store.verify_audit_chain().unwrap(), Ok(8));
+    let seq = |n: u64| n.to_be_bytes();
+
+    // Every kept record: altered content is found at that record.
+    for n in 5..=8 {
+        let (from, to) = if n == 8 {
+            ("count=4", "count=1")
+        } else {
+            ("register", "rEgister")
+        };
+        let original = tamper(&store, Cf::Audit, &seq(n), from, to);
+        assert_eq!(store.verify_audit_chain().unwrap(), Err(n), "record {n}");
+        restore(&store, Cf::Audit, &seq(n), &original);
+    }
+    assert_eq!(store.verify_audit_chain().unwrap(), Ok(8));
+
+    // The anchor's successor link: another hash in the anchor breaks the first kept record.
+    let original = tamper(
+        &store,
+        Cf::Meta,
+        b"audit_anchor",
+        &anchor.hash[..8],
+        "00000000",
+    );
+    assert_eq!(store.verify_audit_chain().unwrap(), Err(5));
+    restore(&store, Cf::Meta, b"audit_anchor", &original);
+    // The first kept record removed.
+    let db = store.raw_db();
+    let audit = db.cf_handle(Cf::Audit.name()).unwrap();
+    let first = db.get_cf(audit, seq(5)).unwrap().unwrap();
+    db.delete_cf(audit, seq(5)).unwrap();
+    assert_eq!(store.verify_audit_chain().unwrap(), Err(5));
+    restore(&store, Cf::Audit, &seq(5), &first);
+    // The anchor removed: the chain must start at 1 again.
+    let meta = db.cf_handle(Cf::Meta.name()).unwrap();
+    db.delete_cf(meta, b"audit_anchor").unwrap();
+    assert_eq!(store.verify_audit_chain().unwrap(), Err(1));
+    restore(&store, Cf::Meta, b"audit_anchor", &original);
+    // The anchor moved forward over a deleted record: the chain links, but the prune record
+    // names another anchor.
+    let row5: AuditRow = store.audit_rows(5, 1).unwrap().remove(0);
+    let moved = String::from_utf8(original.clone())
+        .unwrap()
+        .replace("\"seq\":4", "\"seq\":5")
+        .replace(&anchor.hash, &row5.hash);
+    restore(&store, Cf::Meta, b"audit_anchor", moved.as_bytes());
+    db.delete_cf(audit, seq(5)).unwrap();
+    assert_eq!(store.verify_audit_chain().unwrap(), Err(6));
+    restore(&store, Cf::Audit, &seq(5), &first);
+    restore(&store, Cf::Meta, b"audit_anchor", &original);
+    // A pruned record put back.
+    let forged = first.clone();
+    restore(&store, Cf::Audit, &seq(2), &forged);
+    assert_eq!(store.verify_audit_chain().unwrap(), Err(5));
+    db.delete_cf(audit, seq(2)).unwrap();
+    assert_eq!(store.verify_audit_chain().unwrap(), Ok(8));
+}
+
+#[test]
+fn a_prune_never_deletes_a_broken_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    for i in 0..3 {
+        put(&store, "A", &i.to_string(), "X");
+    }
+    let cutoff = cutoff_after_last(&store);
+    tamper(
+        &store,
+        Cf::Audit,
+        &2u64.to_be_bytes(),
+        "register",
+        "rEgister",
+    );
+    assert!(matches!(
+        store.prune_audit(cutoff, &actor()),
+        Err(StoreError::DataCorruption(_))
+    ));
+    assert_eq!(audit_seqs(&store), vec![1, 2, 3]);
+    assert_eq!(store.audit_anchor().unwrap(), None);
+    assert_eq!(store.verify_audit_chain().unwrap(), Err(2));
+>>>>>>> audit
 }
