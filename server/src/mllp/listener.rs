@@ -35,8 +35,8 @@ use vigie_hl7::mllp::{MllpCodec, MllpError};
 use vigie_hl7::reply::{AckCode, ErrorDetail};
 
 use super::MllpState;
-use super::domains::Peer;
 use super::handlers::{handle_frame, unreadable_reply};
+use super::sender::Peer;
 use crate::auth::certificate_common_name;
 
 /// Serves MLLP on a bound listener (over TLS when the state has a TLS configuration) until
