@@ -2,7 +2,7 @@
 //! peer address, client certificate over MLLP/TLS), its audit actor, which domains it may feed
 //! or query, and its default domain (ITI-8 §3.8.4.1.3: a PID-3 without assigning authority is
 //! filled from the source configuration). Domains themselves are in the server's one
-//! [`DomainRegistry`](crate::domains::DomainRegistry).
+//! [`DomainRegistry`].
 
 use std::net::IpAddr;
 
@@ -65,10 +65,17 @@ impl Sender {
         }
     }
 
-    /// The audit actor: `application|facility` (ATNA convention), the peer, channel `mllp`.
+    /// The audit actor: `who` is `application|facility` (ATNA convention) and, when the peer
+    /// presented a verified client certificate, `application|facility|cn=<CN>`: as for an HTTP
+    /// mTLS client, `who` names the party the certificate authenticated and `from` the peer
+    /// address; the channel is `mllp`.
     pub fn actor(&self) -> Actor {
+        let declared = format!("{}|{}", hd_text(&self.application), hd_text(&self.facility));
         Actor {
-            who: format!("{}|{}", hd_text(&self.application), hd_text(&self.facility)),
+            who: match &self.certificate {
+                Some(cn) => format!("{declared}|cn={cn}"),
+                None => declared,
+            },
             from: self.peer.to_string(),
             channel: "mllp".to_owned(),
         }
@@ -252,6 +259,34 @@ mod tests {
         assert!(!rights(&with(Some("clinic-b"))));
         assert!(!rights(&with(None)));
         assert!(!Rights::of(&config, &Sender::of(&header, &Peer::plain(address))).known());
+    }
+
+    #[test]
+    fn the_actor_names_the_certificate_when_there_is_one() {
+        let header = MessageHeader {
+            sending_application: AssigningAuthority::new("APP", "", ""),
+            sending_facility: AssigningAuthority::new("", "1.2.3", "ISO"),
+            ..MessageHeader::default()
+        };
+        let address = "10.0.0.7".parse().unwrap();
+        let plain = Sender::of(&header, &Peer::plain(address)).actor();
+        assert_eq!(
+            (
+                plain.who.as_str(),
+                plain.from.as_str(),
+                plain.channel.as_str()
+            ),
+            ("APP|1.2.3", "10.0.0.7", "mllp")
+        );
+        let peer = Peer {
+            address,
+            certificate: Some("clinic-a".to_owned()),
+        };
+        let tls = Sender::of(&header, &peer).actor();
+        assert_eq!(
+            (tls.who.as_str(), tls.from.as_str(), tls.channel.as_str()),
+            ("APP|1.2.3|cn=clinic-a", "10.0.0.7", "mllp")
+        );
     }
 
     #[test]
