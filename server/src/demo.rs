@@ -28,7 +28,8 @@ pub fn demo_records(persons: u64) -> Result<Vec<IdentityRecord>, DemoError> {
     Ok(input.records)
 }
 
-/// The domains (record sources) of the demo records, in order of first appearance.
+/// The domains (record sources) of the demo records, in order of first appearance. Each is
+/// named by its id (FHIR system, HL7 namespace).
 pub fn demo_domains(records: &[IdentityRecord]) -> Vec<DomainConfig> {
     let mut ids: Vec<String> = Vec::new();
     for record in records {
@@ -40,8 +41,8 @@ pub fn demo_domains(records: &[IdentityRecord]) -> Vec<DomainConfig> {
     }
     ids.into_iter()
         .map(|id| DomainConfig {
+            namespace: Some(id.clone()),
             id,
-            namespace: None,
             oid: None,
             system: None,
         })

@@ -99,7 +99,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(warning) = config.audit.retention_warning() {
         tracing::warn!(retention_days = config.audit.retention_days, "{warning}");
     }
-    let mut domains = DomainRegistry::new(&config.domains);
+    // One domain registry for both listeners: the configured domains, plus the demo
+    // population's when it is loaded.
+    let mut domains = DomainRegistry::from_config(&config);
     if config.server.demo_when_empty {
         let persons = config.server.demo_persons;
         let engine = engine.clone();
@@ -144,7 +146,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let http_addr = config.server.http_addr;
     let mllp_addr = config.server.mllp_addr;
     let grace = Duration::from_secs(config.server.shutdown_grace_secs);
-    let mut mllp_state = MllpState::new(engine.clone(), Arc::new(config.clone()));
+    let domains = Arc::new(domains);
+    let mut mllp_state =
+        MllpState::new(engine.clone(), Arc::new(config.clone())).with_domains(domains.clone());
     if let Some(mllp_tls) = mllp_tls_config {
         mllp_state = mllp_state.with_tls(mllp_tls);
     }

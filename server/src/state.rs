@@ -19,7 +19,7 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// The configuration.
     pub config: Arc<Config>,
-    /// Known identifier domains.
+    /// Known identifier domains (the registry the MLLP side uses too).
     pub domains: Arc<DomainRegistry>,
     /// Credential verification.
     pub auth: Arc<Authenticator>,
@@ -40,11 +40,14 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// Builds the state from an open engine and a checked configuration; `domains` are the
-    /// configured domains plus any the caller adds (the demo population's).
+    /// configured domains plus any the caller adds (the demo population's), given as is or
+    /// already shared with the MLLP listener ([`MllpState::with_domains`]).
+    ///
+    /// [`MllpState::with_domains`]: crate::mllp::MllpState::with_domains
     pub fn new(
         engine: Arc<Engine>,
         config: Config,
-        domains: DomainRegistry,
+        domains: impl Into<Arc<DomainRegistry>>,
         auth: Authenticator,
         metrics: Metrics,
     ) -> AppState {
@@ -55,7 +58,7 @@ impl AppState {
         AppState {
             engine,
             config: Arc::new(config),
-            domains: Arc::new(domains),
+            domains: domains.into(),
             auth: Arc::new(auth),
             rate_limiter: Arc::new(rate_limiter),
             metrics,

@@ -1,8 +1,9 @@
 //! MLLP over TLS on 127.0.0.1 with certificates made by rcgen: an ITI-8 feed and an ITI-9
 //! query, a client without a certificate refused at the handshake, sources bound to a client
-//! certificate (and by address, over TLS and plain TCP), and the hot reload of the server
-//! certificate (new connections see the new one, established ones go on, a broken file is
-//! refused and the current certificate kept).
+//! certificate (and by address, over TLS and plain TCP), the audit trail naming the client
+//! certificate of each message, and the hot reload of the server certificate (new connections
+//! see the new one, established ones go on, a broken file is refused and the current
+//! certificate kept).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -296,6 +297,78 @@ async fn sources_bound_to_a_certificate_match_only_that_certificate() {
         field(&refused_plain, "MSA", 2)
     );
     server.stop().await;
+}
+
+#[tokio::test]
+async fn the_audit_trail_names_the_client_certificate_of_each_message() {
+    let pki = Pki::new();
+    let config = tls_config(vec![
+        bound_source("HOSP_A", "clinic-a", &["CHU-A", "CH-B"]),
+        bound_source("HOSP_B", "clinic-b", &["CH-B"]),
+    ]);
+    // The real engine, kept here to read its audit trail.
+    let dir = tempfile::tempdir().unwrap();
+    let engine = common::open_engine(dir.path());
+    let mllp_tls = ServerTls::load(&pki.section(true))
+        .unwrap()
+        .mllp_config(&config.mllp)
+        .unwrap();
+    let state =
+        vigie_server::mllp::MllpState::new(engine.clone(), Arc::new(config)).with_tls(mllp_tls);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(vigie_server::mllp::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+
+    let client_config = pki.client_config(Some(&pki.client("clinic-a")));
+    let mut clinic_a = TlsClient::connect_tls(addr, client_config).await.unwrap();
+    let ack = clinic_a
+        .send(a01("HOSP_A", "C1", "A1001^^^CHU-A^PI~B2002^^^CH-B^PI").as_bytes())
+        .await;
+    assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+    let rsp = clinic_a
+        .send(pix("HOSP_A", "C2", "A1001^^^CHU-A").as_bytes())
+        .await;
+    assert_eq!(field(&rsp, "QAK", 2), "OK", "{rsp}");
+    // clinic-b's certificate feeding a domain of HOSP_A: refused, and the denial names it.
+    let client_config = pki.client_config(Some(&pki.client("clinic-b")));
+    let mut clinic_b = TlsClient::connect_tls(addr, client_config).await.unwrap();
+    let refused = clinic_b
+        .send(a01("HOSP_B", "C3", "A1002^^^CHU-A^PI").as_bytes())
+        .await;
+    assert_eq!(field(&refused, "MSA", 1), "AR", "{refused}");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+
+    let records = engine.audit_records(0, 100).unwrap();
+    let mllp: Vec<_> = records
+        .iter()
+        .filter(|r| r.actor.channel == "mllp")
+        .map(|r| {
+            (
+                r.actor.who.as_str(),
+                r.actor.from.as_str(),
+                r.action.as_str(),
+                r.outcome.as_str(),
+            )
+        })
+        .collect();
+    // The feed (one registration per identifier), the query and the denial, each under the
+    // certificate that sent it.
+    let a = "HOSP_A|FAC|cn=clinic-a";
+    let b = "HOSP_B|FAC|cn=clinic-b";
+    let local = "127.0.0.1";
+    assert_eq!(
+        mllp,
+        [
+            (a, local, "register", "ok"),
+            (a, local, "register", "ok"),
+            (a, local, "pix-query", "ok"),
+            (b, local, "denied", "denied"),
+        ]
+    );
 }
 
 /// The JSON log lines of this test binary.

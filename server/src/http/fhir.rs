@@ -161,7 +161,6 @@ fn visible_domains(state: &AppState, principal: &Principal) -> Vec<DomainId> {
     state
         .domains
         .all()
-        .iter()
         .filter(|d| principal.may_query(d))
         .cloned()
         .collect()

@@ -50,10 +50,10 @@ fn resolve_domain(
     id: &PatientIdentifier,
     at: ErrorLocation,
 ) -> Result<DomainId, Nak> {
-    let id = match ctx.rights.default_domain(ctx.state.directory()) {
+    let id = match ctx.rights.default_domain(ctx.state.domains()) {
         Some(default) => id
             .clone()
-            .with_default_authority(&ctx.state.directory().authority(&default)),
+            .with_default_authority(&ctx.state.domains().authority(&default)),
         None => id.clone(),
     };
     if id.authority.is_empty() {
@@ -62,7 +62,7 @@ fn resolve_domain(
                 .with_diagnostic("no assigning authority and no default domain for this sender"),
         );
     }
-    let Some(domain) = ctx.state.directory().resolve(&id.authority) else {
+    let Some(domain) = ctx.state.domains().resolve(&id.authority) else {
         return Err(
             Nak::error(ErrorCode::UnknownKeyIdentifier, Some(at.component(4)))
                 .with_diagnostic("unknown assigning authority"),
@@ -136,7 +136,7 @@ fn record_of(
         .chars()
         .take(200)
         .collect();
-    let authority = ctx.state.directory().authority(&key.domain);
+    let authority = ctx.state.domains().authority(&key.domain);
     let mapped = patient
         .identity_record(&record_id, Some(&authority), options(ctx))
         .map_err(|_| {

@@ -11,7 +11,7 @@ use vigie_hl7::message::{InboundOptions, Request, parse_inbound};
 use vigie_hl7::reply::{Ack, AckCode, ErrorDetail, Severity, build_ack};
 
 use super::MllpState;
-use super::domains::{Peer, Rights, Sender};
+use super::sender::{Peer, Rights, Sender};
 use super::{feed, query};
 
 /// A refusal: MSA-1 (`AE`/`AR`) and its ERR segments.

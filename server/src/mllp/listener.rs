@@ -15,7 +15,7 @@
 //!   never holds the accept loop; a failed handshake (no client certificate when one is
 //!   required, a certificate of another CA, not TLS at all) closes the socket and is logged
 //!   without the peer's data. The CN of the verified client certificate goes with every
-//!   message of the connection to the sender rights ([`super::domains`]). The same
+//!   message of the connection to the sender rights ([`super::sender`]). The same
 //!   connection code serves both streams.
 
 use std::future::Future;
@@ -35,8 +35,8 @@ use vigie_hl7::mllp::{MllpCodec, MllpError};
 use vigie_hl7::reply::{AckCode, ErrorDetail};
 
 use super::MllpState;
-use super::domains::Peer;
 use super::handlers::{handle_frame, unreadable_reply};
+use super::sender::Peer;
 use crate::auth::certificate_common_name;
 
 /// Serves MLLP on a bound listener (over TLS when the state has a TLS configuration) until

@@ -11,12 +11,12 @@
 //! * [`notifier::run`] drains the engine's notification outbox to the ITI-10 consumers.
 
 pub mod backend;
-pub mod domains;
 mod feed;
 pub mod handlers;
 pub mod listener;
 pub mod notifier;
 mod query;
+pub mod sender;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,22 +34,22 @@ pub use backend::MpiBackend;
 pub use listener::serve;
 
 use crate::config::Config;
-use domains::Directory;
+use crate::domains::DomainRegistry;
 use query::Continuations;
 
-/// Everything a connection needs: the engine, the configuration, the TLS acceptor (MLLP over
-/// TLS) and the listener's own state (domain directory, PDQ continuation pointers, control-id
-/// counter). Cheap to clone.
+/// Everything a connection needs: the engine, the configuration, the known domains (the
+/// registry the HTTP side uses too), the TLS acceptor (MLLP over TLS) and the listener's own
+/// state (PDQ continuation pointers, control-id counter). Cheap to clone.
 #[derive(Clone)]
 pub struct MllpState {
     engine: Arc<dyn MpiBackend>,
     config: Arc<Config>,
+    domains: Arc<DomainRegistry>,
     tls: Option<TlsAcceptor>,
     shared: Arc<Shared>,
 }
 
 struct Shared {
-    directory: Directory,
     continuations: Mutex<Continuations>,
     next_control: AtomicU64,
     /// Start time in seconds, so control ids differ across restarts.
@@ -57,7 +57,8 @@ struct Shared {
 }
 
 impl MllpState {
-    /// The state of a server over the real engine.
+    /// The state of a server over the real engine, with the domains of `config` (see
+    /// [`MllpState::with_domains`] to share the server's registry).
     pub fn new(engine: Arc<Engine>, config: Arc<Config>) -> MllpState {
         MllpState::with_backend(engine, config)
     }
@@ -69,8 +70,8 @@ impl MllpState {
             .map(|d| d.as_secs())
             .unwrap_or(0);
         MllpState {
+            domains: Arc::new(DomainRegistry::from_config(&config)),
             shared: Arc::new(Shared {
-                directory: Directory::from_config(&config),
                 continuations: Mutex::new(Continuations::default()),
                 next_control: AtomicU64::new(1),
                 epoch,
@@ -79,6 +80,13 @@ impl MllpState {
             config,
             tls: None,
         }
+    }
+
+    /// The same state over the server's one domain registry (shared with the HTTP side, which
+    /// may hold domains added at start-up).
+    pub fn with_domains(mut self, domains: Arc<DomainRegistry>) -> MllpState {
+        self.domains = domains;
+        self
     }
 
     /// The same state serving MLLP over TLS with `config` (from
@@ -103,8 +111,9 @@ impl MllpState {
         self.engine.as_ref()
     }
 
-    pub(crate) fn directory(&self) -> &Directory {
-        &self.shared.directory
+    /// The known domains.
+    pub fn domains(&self) -> &DomainRegistry {
+        &self.domains
     }
 
     /// A new MSH-10 for a message Vigie sends (unique per process start).

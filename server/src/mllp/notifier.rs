@@ -49,7 +49,7 @@ pub fn notification_for(
         .map(|k| {
             PatientIdentifier::new(
                 k.local_id.as_str(),
-                state.directory().authority(&k.domain),
+                state.domains().authority(&k.domain),
                 Some("PI"),
             )
         })

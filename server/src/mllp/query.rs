@@ -16,8 +16,8 @@ use vigie_hl7::reply::{
 };
 use vigie_hl7::types::{AssigningAuthority, IdentifierKind, PatientIdentifier};
 
-use super::domains::Target;
 use super::handlers::{Context, Nak};
+use crate::domains::Target;
 
 /// A PDQ result set being served page by page.
 struct Cursor {
@@ -110,7 +110,7 @@ fn ins_identifier(ins: &Ins) -> PatientIdentifier {
 fn key_identifier(ctx: &Context<'_>, key: &SourceKey) -> PatientIdentifier {
     PatientIdentifier::new(
         key.local_id.as_str(),
-        ctx.state.directory().authority(&key.domain),
+        ctx.state.domains().authority(&key.domain),
         Some("PI"),
     )
 }
@@ -123,7 +123,7 @@ fn targets(
     let mut unknown = Vec::new();
     let mut known = Vec::new();
     for (rep, authority) in domains {
-        match ctx.state.directory().target(&authority) {
+        match ctx.state.domains().target(&authority) {
             Some(t) => known.push(t),
             None => unknown.push(rep),
         }
@@ -174,7 +174,7 @@ fn pix_outcome(ctx: &Context<'_>, query: &PixQuery) -> (PixOutcome, Vec<Enterpri
             vec![],
         );
     }
-    let source = ctx.state.directory().target(&query.patient.authority);
+    let source = ctx.state.domains().target(&query.patient.authority);
     let Some(source) = source else {
         return (PixOutcome::UnknownSourceDomain, vec![]);
     };
@@ -337,7 +337,7 @@ fn next_page(
 
 fn pdq_outcome(ctx: &Context<'_>, query: &PdqQuery) -> (PdqOutcome, Vec<EnterpriseId>) {
     let engine = ctx.state.engine();
-    let directory = ctx.state.directory();
+    let domains = ctx.state.domains();
     if !ctx.rights.known() {
         ctx.record_denied("pdq-query");
         return (
@@ -380,7 +380,7 @@ fn pdq_outcome(ctx: &Context<'_>, query: &PdqQuery) -> (PdqOutcome, Vec<Enterpri
             continue;
         }
         // An identifier in a domain Vigie does not know matches nobody.
-        let key = directory.resolve(&identifier.authority).and_then(|d| {
+        let key = domains.resolve(&identifier.authority).and_then(|d| {
             Some(SourceKey {
                 domain: d.id.clone(),
                 local_id: LocalId::new(id).ok()?,

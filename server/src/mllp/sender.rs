@@ -1,11 +1,8 @@
-//! Identifier domains and sender rights, read from the configuration: which assigning
-//! authority (CX-4 / HD) is which configured domain, which sender (MSH-3/MSH-4, peer address,
-//! client certificate over MLLP/TLS) may feed or query which domains, and the default domain of a sender (ITI-8 §3.8.4.1.3: a
-//! PID-3 without assigning authority is filled from the source configuration).
-//!
-//! The INS registers (`1.2.250.1.213.1.4.8/.9`, test `.10/.11`) are not domains of the MPI: an
-//! INS is a trait of an identity, not a source key. They are accepted as pseudo-domains in
-//! query filters (QPD-4, QPD-8) so that a consumer may ask for the INS of a patient.
+//! Who sends an MLLP message and what it may do, from `[[sources]]`: the sender (MSH-3/MSH-4,
+//! peer address, client certificate over MLLP/TLS), its audit actor, which domains it may feed
+//! or query, and its default domain (ITI-8 §3.8.4.1.3: a PID-3 without assigning authority is
+//! filled from the source configuration). Domains themselves are in the server's one
+//! [`DomainRegistry`].
 
 use std::net::IpAddr;
 
@@ -14,108 +11,7 @@ use vigie_hl7::header::MessageHeader;
 use vigie_hl7::types::AssigningAuthority;
 
 use crate::config::{Config, SourceConfig};
-
-/// One configured domain with its full assigning authority.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Domain {
-    /// Id in the store.
-    pub id: DomainId,
-    /// Namespace, OID and `ISO` as configured (written fully qualified in replies).
-    pub authority: AssigningAuthority,
-}
-
-/// A domain a query filter names: a configured domain or an INS register.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// A configured domain.
-    Domain(DomainId),
-    /// An INS register (the identity's INS is returned when qualified).
-    Ins,
-}
-
-/// The configured domains.
-#[derive(Debug, Clone, Default)]
-pub struct Directory {
-    domains: Vec<Domain>,
-}
-
-fn same(a: Option<&str>, b: Option<&str>) -> bool {
-    matches!((a, b), (Some(a), Some(b)) if a == b)
-}
-
-impl Directory {
-    /// Reads `[[domains]]`; entries whose id is not a valid identifier are skipped.
-    pub fn from_config(config: &Config) -> Directory {
-        let domains = config
-            .domains
-            .iter()
-            .filter_map(|d| {
-                let id = DomainId::new(&d.id).ok()?;
-                let authority = AssigningAuthority::new(
-                    d.namespace.as_deref().unwrap_or(""),
-                    d.oid.as_deref().unwrap_or(""),
-                    if d.oid.is_some() { "ISO" } else { "" },
-                );
-                Some(Domain { id, authority })
-            })
-            .collect();
-        Directory { domains }
-    }
-
-    /// The configured domain an assigning authority names: by OID when it has one, else by
-    /// namespace; the domain id itself is accepted for either part.
-    pub fn resolve(&self, authority: &AssigningAuthority) -> Option<&Domain> {
-        let uid = authority.universal_id.as_deref();
-        let ns = authority.namespace.as_deref();
-        if uid.is_some()
-            && let Some(d) = self.domains.iter().find(|d| {
-                same(d.authority.universal_id.as_deref(), uid) || same(Some(d.id.as_str()), uid)
-            })
-        {
-            return Some(d);
-        }
-        self.domains.iter().find(|d| {
-            // A namespace names a domain unless both carry OIDs that differ.
-            let oids_conflict = matches!(
-                (d.authority.universal_id.as_deref(), uid),
-                (Some(a), Some(b)) if a != b
-            );
-            !oids_conflict
-                && (same(d.authority.namespace.as_deref(), ns) || same(Some(d.id.as_str()), ns))
-        })
-    }
-
-    /// A query target: a configured domain or an INS register.
-    pub fn target(&self, authority: &AssigningAuthority) -> Option<Target> {
-        if authority.ins_register().is_some() {
-            return Some(Target::Ins);
-        }
-        self.resolve(authority)
-            .map(|d| Target::Domain(d.id.clone()))
-    }
-
-    /// The domain of an id.
-    pub fn get(&self, id: &DomainId) -> Option<&Domain> {
-        self.domains.iter().find(|d| &d.id == id)
-    }
-
-    /// The full authority of a domain id (the id as namespace when not configured).
-    pub fn authority(&self, id: &DomainId) -> AssigningAuthority {
-        self.get(id)
-            .map(|d| d.authority.clone())
-            .unwrap_or_else(|| AssigningAuthority::new(id.as_str(), "", ""))
-    }
-
-    /// Number of configured domains.
-    pub fn len(&self) -> usize {
-        self.domains.len()
-    }
-
-    /// True when no domain is configured.
-    pub fn is_empty(&self) -> bool {
-        self.domains.is_empty()
-    }
-}
+use crate::domains::DomainRegistry;
 
 /// The other end of an MLLP connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,10 +65,17 @@ impl Sender {
         }
     }
 
-    /// The audit actor: `application|facility` (ATNA convention), the peer, channel `mllp`.
+    /// The audit actor: `who` is `application|facility` (ATNA convention) and, when the peer
+    /// presented a verified client certificate, `application|facility|cn=<CN>`: as for an HTTP
+    /// mTLS client, `who` names the party the certificate authenticated and `from` the peer
+    /// address; the channel is `mllp`.
     pub fn actor(&self) -> Actor {
+        let declared = format!("{}|{}", hd_text(&self.application), hd_text(&self.facility));
         Actor {
-            who: format!("{}|{}", hd_text(&self.application), hd_text(&self.facility)),
+            who: match &self.certificate {
+                Some(cn) => format!("{declared}|cn={cn}"),
+                None => declared,
+            },
             from: self.peer.to_string(),
             channel: "mllp".to_owned(),
         }
@@ -183,8 +86,8 @@ fn hd_matches(expected: Option<&str>, hd: &AssigningAuthority) -> bool {
     match expected {
         None => true,
         Some(expected) => {
-            same(hd.namespace.as_deref(), Some(expected))
-                || same(hd.universal_id.as_deref(), Some(expected))
+            hd.namespace.as_deref() == Some(expected)
+                || hd.universal_id.as_deref() == Some(expected)
         }
     }
 }
@@ -254,7 +157,7 @@ impl<'c> Rights<'c> {
 
     /// The domain that fills a missing assigning authority: the first domain the sender
     /// feeds; on an open listener with a single configured domain, that one.
-    pub fn default_domain(&self, directory: &Directory) -> Option<DomainId> {
+    pub fn default_domain(&self, domains: &DomainRegistry) -> Option<DomainId> {
         if let Some(first) = self
             .matched
             .iter()
@@ -263,8 +166,10 @@ impl<'c> Rights<'c> {
         {
             return Some(first);
         }
-        if self.open && directory.len() == 1 {
-            return directory.domains.first().map(|d| d.id.clone());
+        if self.open
+            && let [only] = domains.configured()
+        {
+            return Some(only.id.clone());
         }
         None
     }
@@ -305,21 +210,6 @@ mod tests {
     }
 
     #[test]
-    fn authorities_resolve_by_oid_namespace_or_both() {
-        let dir = Directory::from_config(&config());
-        let by_oid = AssigningAuthority::new("", "1.3.6.1.4.1.21367.2005.1.1", "ISO");
-        let by_ns = AssigningAuthority::new("HIMSS2005", "", "");
-        let conflicting = AssigningAuthority::new("HIMSS2005", "9.9.9", "ISO");
-        assert_eq!(dir.resolve(&by_oid).unwrap().id.as_str(), "HIMSS2005");
-        assert_eq!(dir.resolve(&by_ns).unwrap().id.as_str(), "HIMSS2005");
-        assert!(dir.resolve(&conflicting).is_none());
-        assert_eq!(
-            dir.target(&AssigningAuthority::new("", "1.2.250.1.213.1.4.8", "ISO")),
-            Some(Target::Ins)
-        );
-    }
-
-    #[test]
     fn rights_follow_application_and_address() {
         let config = config();
         let sender = Sender {
@@ -332,7 +222,7 @@ mod tests {
         assert!(rights.may_feed(&DomainId::new("domain2").unwrap()));
         assert!(!rights.may_feed(&DomainId::new("HIMSS2005").unwrap()));
         assert_eq!(
-            rights.default_domain(&Directory::from_config(&config)),
+            rights.default_domain(&DomainRegistry::from_config(&config)),
             Some(DomainId::new("domain2").unwrap())
         );
         let elsewhere = Sender {
@@ -369,5 +259,59 @@ mod tests {
         assert!(!rights(&with(Some("clinic-b"))));
         assert!(!rights(&with(None)));
         assert!(!Rights::of(&config, &Sender::of(&header, &Peer::plain(address))).known());
+    }
+
+    #[test]
+    fn the_actor_names_the_certificate_when_there_is_one() {
+        let header = MessageHeader {
+            sending_application: AssigningAuthority::new("APP", "", ""),
+            sending_facility: AssigningAuthority::new("", "1.2.3", "ISO"),
+            ..MessageHeader::default()
+        };
+        let address = "10.0.0.7".parse().unwrap();
+        let plain = Sender::of(&header, &Peer::plain(address)).actor();
+        assert_eq!(
+            (
+                plain.who.as_str(),
+                plain.from.as_str(),
+                plain.channel.as_str()
+            ),
+            ("APP|1.2.3", "10.0.0.7", "mllp")
+        );
+        let peer = Peer {
+            address,
+            certificate: Some("clinic-a".to_owned()),
+        };
+        let tls = Sender::of(&header, &peer).actor();
+        assert_eq!(
+            (tls.who.as_str(), tls.from.as_str(), tls.channel.as_str()),
+            ("APP|1.2.3|cn=clinic-a", "10.0.0.7", "mllp")
+        );
+    }
+
+    #[test]
+    fn an_open_listener_defaults_to_its_only_configured_domain() {
+        let mut config = config();
+        config.sources.clear();
+        config.domains.truncate(1);
+        let sender = Sender {
+            application: AssigningAuthority::new("ANY", "", ""),
+            facility: AssigningAuthority::default(),
+            peer: "10.0.0.1".parse().unwrap(),
+            certificate: None,
+        };
+        let rights = Rights::of(&config, &sender);
+        assert!(rights.known());
+        let mut domains = DomainRegistry::from_config(&config);
+        let himss = DomainId::new("HIMSS2005").unwrap();
+        assert_eq!(rights.default_domain(&domains), Some(himss.clone()));
+        // Domains added at start-up (the demo population's) are not configured ones.
+        domains.add(&DomainConfig {
+            id: "DEMO".into(),
+            namespace: Some("DEMO".into()),
+            oid: None,
+            system: None,
+        });
+        assert_eq!(rights.default_domain(&domains), Some(himss));
     }
 }
