@@ -12,7 +12,7 @@ use vigie_core::record::IdentityRecord;
 
 /// Version of the index terms: bump it whenever [`record_terms`] changes (blocking rules,
 /// normalisation, field terms), so stores rebuild their index at the next open.
-/// 2: the `birth_date+postcode` blocking rule.
+/// 2: the `birth_date+postcode` blocking rule; first names in `phonex(any name)+birth_date`.
 pub(crate) const TERMS_VERSION: u32 = 2;
 
 /// Prefix of the blocking-key terms of rule number `i` (in [`BlockingRule::DEFAULT`] order).

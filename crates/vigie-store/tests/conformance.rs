@@ -320,7 +320,6 @@ fn notifications_are_acknowledged() {
     assert_eq!(store.counters().pending_notifications, 1);
 }
 
-<<<<<<< HEAD
 #[test]
 fn a_writer_learns_exactly_which_sources_changed_since_a_revision() {
     let dir = tempfile::tempdir().unwrap();
@@ -361,7 +360,8 @@ fn a_writer_learns_exactly_which_sources_changed_since_a_revision() {
     assert_eq!(store.committed_rev(), now);
     assert_eq!(store.begin().sources_changed_since(now - 1), None);
     assert_eq!(store.begin().sources_changed_since(now), Some(vec![]));
-=======
+}
+
 /// Audit records' seqs, in order.
 fn audit_seqs(store: &Store) -> Vec<u64> {
     store
@@ -565,5 +565,4 @@ fn a_prune_never_deletes_a_broken_chain() {
     assert_eq!(audit_seqs(&store), vec![1, 2, 3]);
     assert_eq!(store.audit_anchor().unwrap(), None);
     assert_eq!(store.verify_audit_chain().unwrap(), Err(2));
->>>>>>> audit
 }

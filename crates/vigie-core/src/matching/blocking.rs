@@ -30,7 +30,8 @@ pub enum BlockingRule {
     PhoneticBirthNameYear,
     /// Same pair {Phonex birth name, Phonex first name}, in either order (catches inversions).
     PhoneticNames,
-    /// Same Phonex of birth name or used name (crossed) and full birth date.
+    /// Same Phonex of any name — birth, used or first name, crossed — and full birth date
+    /// (catches a used name keyed as birth name and family and first names swapped).
     NameCrossBirthDate,
     /// Same full birth date and birthplace.
     BirthDatePlace,
@@ -80,7 +81,7 @@ impl BlockingRule {
             BlockingRule::BirthDateFirstInitial => "birth_date+first_initial",
             BlockingRule::PhoneticBirthNameYear => "phonex(birth_name)+birth_year",
             BlockingRule::PhoneticNames => "phonex(birth_name,first_name)",
-            BlockingRule::NameCrossBirthDate => "phonex(birth|used name)+birth_date",
+            BlockingRule::NameCrossBirthDate => "phonex(birth|used|first name)+birth_date",
             BlockingRule::BirthDatePlace => "birth_date+birth_place",
             BlockingRule::FirstNamePostcode => "phonex(first_name)+postcode",
             BlockingRule::Phone => "phone",
@@ -163,16 +164,19 @@ impl BlockingRule {
             BlockingRule::NameCrossBirthDate => {
                 if let Some(date) = full_date {
                     let date = date_bytes(date);
-                    let mut names = [&record.birth_name, &record.used_name]
+                    // Birth, used and first name alike, so that a family name keyed as a
+                    // used name or in the first-name field still meets its record.
+                    let names = [&record.birth_name, &record.used_name]
                         .into_iter()
-                        .flatten();
-                    if let Some(birth) = names.next() {
-                        out.push(key(seed, &[phonetic(birth), &date]));
-                    }
-                    if let Some(used) = names.next()
-                        && phonetic(used) != record.birth_name.as_deref().map_or(&[][..], phonetic)
-                    {
-                        out.push(key(seed, &[phonetic(used), &date]));
+                        .flatten()
+                        .chain(first);
+                    let mut seen: [&[u8]; 3] = [&[]; 3];
+                    for (i, name) in names.enumerate() {
+                        let p = phonetic(name);
+                        if !seen[..i].contains(&p) {
+                            out.push(key(seed, &[p, &date]));
+                        }
+                        seen[i] = p;
                     }
                 }
             }
@@ -357,7 +361,19 @@ mod tests {
         let b = rec("MARTIN", "SOPHIA", "1980-03-04", 'F');
         a.used_name = b.birth_name.clone();
         assert!(BlockingRule::NameCrossBirthDate.shares_key(&a, &b));
-        assert_eq!(BlockingRule::NameCrossBirthDate.keys_of(&a).len(), 2);
+        // Birth, used and first name.
+        assert_eq!(BlockingRule::NameCrossBirthDate.keys_of(&a).len(), 3);
+    }
+
+    #[test]
+    fn a_family_name_keyed_as_first_name_meets_its_record() {
+        let a = rec("STEPHENSON", "ELIZABETH", "1912-11-19", 'F');
+        let b = rec("ELIZBETH", "STEPHENSON", "1912-11-19", 'F');
+        assert!(BlockingRule::NameCrossBirthDate.shares_key(&a, &b));
+        assert!(!BlockingRule::PhoneticNames.shares_key(&a, &b));
+        // A name equal to the first name gives one key, not two.
+        let c = rec("MARTIN", "MARTIN", "1980-03-04", 'M');
+        assert_eq!(BlockingRule::NameCrossBirthDate.keys_of(&c).len(), 1);
     }
 
     #[test]

@@ -429,32 +429,40 @@ fn first_names_level(a: &MatchRecord, b: &MatchRecord) -> Option<u8> {
     })
 }
 
-/// Exact (0) or phonetic (1) agreement of two names, used for the swap test.
-fn agreement(a: &NameKeys, b: &NameKeys) -> Option<bool> {
+/// How closely two names agree for the swap test: 0 same key, 1 same Phonex, 2 Jaro–Winkler
+/// at least `close`; `None` below.
+fn agreement(a: &NameKeys, b: &NameKeys, close: f64) -> Option<u8> {
     if same_name(a, b) {
-        Some(true)
+        Some(0)
     } else if a.same_phonex(b) {
-        Some(false)
+        Some(1)
+    } else if jaro_winkler_at_least(a, b, close) >= close {
+        Some(2)
     } else {
         None
     }
 }
 
-/// Levels when the birth name of each record agrees with the first name of the other.
+/// Levels when the birth name of each record agrees with the first name of the other: both
+/// crossings at least close (the birth-name and first-name Jaro–Winkler bands) and one of
+/// them exact or phonetic, so two typos never make a swap.
 fn swapped_levels(a: &MatchRecord, b: &MatchRecord) -> Option<(u8, u8)> {
     let (ba, bb) = (a.birth_name.as_ref()?, b.birth_name.as_ref()?);
     let (fa, fb) = (first_list(a).first()?, first_list(b).first()?);
-    let exact_1 = agreement(ba, fb)?;
-    let exact_2 = agreement(fa, bb)?;
-    let name = if exact_1 {
-        level::name::EXACT
-    } else {
-        level::name::PHONETIC
+    let as_name = agreement(ba, fb, 0.93)?;
+    let as_first = agreement(fa, bb, 0.9)?;
+    if as_name == 2 && as_first == 2 {
+        return None;
+    }
+    let name = match as_name {
+        0 => level::name::EXACT,
+        1 => level::name::PHONETIC,
+        _ => level::name::JW_HIGH,
     };
-    let first = if exact_2 {
-        level::first::FIRST_EQUAL
-    } else {
-        level::first::PHONETIC
+    let first = match as_first {
+        0 => level::first::FIRST_EQUAL,
+        1 => level::first::PHONETIC,
+        _ => level::first::CLOSE,
     };
     Some((name, first))
 }
@@ -693,6 +701,24 @@ mod tests {
             v.level(ComparisonKind::FirstNames),
             Some(level::first::FIRST_EQUAL)
         );
+    }
+
+    #[test]
+    fn a_swap_with_one_typo_is_detected_but_not_with_two() {
+        let a = rec("ELIZABETH", "STEPHENSON", "1912-11-19", 'F');
+        let b = rec("STEPHENSON", "ELIZBETH", "1912-11-19", 'F');
+        let v = compare(&a, &b);
+        assert!(v.names_swapped());
+        assert_eq!(
+            v.level(ComparisonKind::BirthName),
+            Some(level::name::JW_HIGH)
+        );
+        assert_eq!(
+            v.level(ComparisonKind::FirstNames),
+            Some(level::first::FIRST_EQUAL)
+        );
+        let c = rec("STEPHENSKI", "ELIZBETH", "1912-11-19", 'F');
+        assert!(!compare(&a, &c).names_swapped());
     }
 
     #[test]
