@@ -116,7 +116,12 @@ pub fn typo(name: &str, rng: &mut Rng) -> String {
             if letter == current.to_ascii_uppercase() {
                 letter = if letter == 'Z' { 'A' } else { 'Z' };
             }
-            chars[at] = letter;
+            // Same case as the letter replaced (names come in upper case or title case).
+            chars[at] = if current.is_lowercase() {
+                letter.to_ascii_lowercase()
+            } else {
+                letter
+            };
         }
         1 => {
             chars.remove(at);
