@@ -16,7 +16,7 @@ use vigie_core::matching::cluster::NodeTraits;
 use vigie_core::matching::model::Decision;
 use vigie_core::matching::prepare::MatchRecord;
 use vigie_core::record::IdentityRecord;
-use vigie_store::{DecisionRow, EnterpriseRow, ReviewRow, SourceRow};
+use vigie_store::{DecisionRow, EnterpriseRow, IndexDoc, IndexTraits, ReviewRow, SourceRow};
 
 use crate::convert::{actor_row, explanation_row, golden, key_text};
 use crate::ops::key_of;
@@ -160,11 +160,13 @@ impl Engine {
                 format!("reviews={n_reviews}"),
             ],
         )?;
-        let mut docs = records
-            .iter()
-            .zip(&prepared)
-            .zip(keys)
-            .map(|((r, m), k)| (k, document_terms(r, m)));
+        let mut docs = records.iter().zip(&prepared).zip(keys).map(|((r, m), k)| {
+            let doc = IndexDoc {
+                terms: document_terms(r, m),
+                traits: IndexTraits::of(r),
+            };
+            (k, doc)
+        });
         bulk.finish(&mut docs)?;
         self.stats()
     }

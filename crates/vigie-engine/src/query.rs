@@ -5,18 +5,31 @@
 //! weight summed over the *given* fields only, rescaled between the worst and best weights those
 //! fields can reach: 1 when everything given agrees exactly, 0 when everything disagrees. A hit
 //! must not contradict any given field (a missing value on the candidate does not contradict).
+//!
+//! Cost: candidates come from the index as a top-k disjunction of the query's terms (block-max
+//! WAND, see `vigie_store`), best shared terms first. The sex is not an index term of the query
+//! (it matches half the store and would not order the candidates): it filters and scores them,
+//! like every given field. Candidates are examined [`FIRST_QUERY_CANDIDATES`] at a time; more
+//! (twice as many each round, up to [`MAX_QUERY_CANDIDATES`]) are fetched only while the last
+//! quarter of those examined still held hits — a specific query (names and birth date) stops
+//! after the first round, a broad one (a common family name alone) goes on as before. The
+//! birth date and sex of a candidate are checked on the index's copy of them before its row is
+//! read (most candidates of a specific query are homonyms born on another day), and name keys
+//! are shared between the candidates of one query.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use vigie_core::birthplace::BirthPlaceCode;
 use vigie_core::ids::{EnterpriseId, RecordId};
 use vigie_core::ins::Ins;
-use vigie_core::matching::comparison::{ComparisonKind, compare, level};
+use vigie_core::matching::comparison::{ComparisonKind, birth_date_level, compare, level};
 use vigie_core::matching::model::Decision;
-use vigie_core::matching::prepare::MatchRecord;
+use vigie_core::matching::prepare::{MatchRecord, NameCache};
 use vigie_core::record::IdentityRecord;
 use vigie_core::sex::Sex;
 use vigie_core::status::IdentityState;
+
+use vigie_store::IndexTraits;
 
 use crate::terms::field_terms;
 use crate::{DomainId, Engine, EngineError, SearchHit, SearchQuery, SourceKey};
@@ -25,6 +38,8 @@ use crate::{DomainId, Engine, EngineError, SearchHit, SearchQuery, SourceKey};
 pub const DEFAULT_LIMIT: usize = 50;
 /// Most index candidates examined per query.
 pub const MAX_QUERY_CANDIDATES: usize = 500;
+/// Index candidates examined in the first round of a query (see the module docs).
+pub const FIRST_QUERY_CANDIDATES: usize = 64;
 
 fn contradicts(kind: ComparisonKind, lvl: Option<u8>) -> bool {
     let Some(lvl) = lvl else { return false };
@@ -138,22 +153,28 @@ impl Engine {
         let probe = MatchRecord::from_record(&probe_record);
         let mut terms = Vec::new();
         field_terms(&probe_record, &probe, &mut terms);
-        // Boosts: identifiers and exact keys weigh more than phonetic keys and sex.
-        let weighted: Vec<(String, f32)> = terms
-            .into_iter()
-            .map(|t| {
-                let boost = match t.split_once(':').map(|(p, _)| p) {
-                    Some("ins") => 8.0,
-                    Some("dob" | "n" | "bp") => 3.0,
-                    Some("f" | "np" | "pc" | "city") => 2.0,
-                    Some("sex") => 0.1,
-                    _ => 1.0,
-                };
-                (t, boost)
-            })
-            .collect();
-        let n_candidates = (limit * 10).clamp(100, MAX_QUERY_CANDIDATES);
-        let hits = self.store.search_index(&weighted, n_candidates)?;
+        // Boosts: identifiers and exact keys weigh more than phonetic keys. The sex is a filter
+        // (see the module docs), an index term only when it is the sole criterion.
+        let mut sex_term = None;
+        let mut weighted: Vec<(String, f32)> = Vec::with_capacity(terms.len());
+        for t in terms {
+            let boost = match t.split_once(':').map(|(p, _)| p) {
+                Some("sex") => {
+                    sex_term = Some(t);
+                    continue;
+                }
+                Some("ins") => 8.0,
+                Some("dob" | "n" | "bp") => 3.0,
+                Some("f" | "np" | "pc" | "city") => 2.0,
+                _ => 1.0,
+            };
+            weighted.push((t, boost));
+        }
+        if weighted.is_empty()
+            && let Some(t) = sex_term
+        {
+            weighted.push((t, 1.0));
+        }
         let (mut lo, mut hi) = (0.0, 0.0);
         for kind in &kinds {
             let weights: Vec<f64> = (0..kind.level_count())
@@ -171,28 +192,66 @@ impl Engine {
                 .max(0.0);
         }
         let span = (hi - lo).max(f64::EPSILON);
+        // The strict traits a hit must not contradict, checked on the index's copy of them
+        // before a candidate's row is read (and again, with everything else, after).
+        let check_date = kinds.contains(&ComparisonKind::BirthDate);
+        let check_sex = kinds.contains(&ComparisonKind::Sex);
+        let accept = |traits: &IndexTraits| {
+            let date_contradicts = check_date
+                && contradicts(
+                    ComparisonKind::BirthDate,
+                    birth_date_level(probe.birth_date, traits.birth_date),
+                );
+            let sex_contradicts = check_sex && traits.sex.is_known() && traits.sex != probe.sex;
+            !date_contradicts && !sex_contradicts
+        };
+        let max_candidates = (limit * 10).clamp(100, MAX_QUERY_CANDIDATES);
+        let mut n_candidates = FIRST_QUERY_CANDIDATES.min(max_candidates);
+        let mut examined: HashSet<SourceKey> = HashSet::new();
+        let mut names = NameCache::with_capacity(4 * MAX_QUERY_CANDIDATES);
         let mut best: BTreeMap<EnterpriseId, (f64, Decision)> = BTreeMap::new();
-        for hit in hits {
-            let Some(row) = self.store.source(&hit.key)?.filter(|r| r.active) else {
-                continue;
-            };
-            let candidate = MatchRecord::from_record(&row.record);
-            let vector = compare(&probe, &candidate);
-            if kinds.iter().any(|k| contradicts(*k, vector.level(*k))) {
-                continue;
+        loop {
+            let found = self
+                .store
+                .search_index_filtered(&weighted, n_candidates, &accept)?;
+            let tail = n_candidates - n_candidates / 4;
+            let mut tail_hits = 0usize;
+            for hit in found.hits {
+                if !examined.insert(hit.key.clone()) {
+                    continue;
+                }
+                let Some(row) = self.store.source(&hit.key)?.filter(|r| r.active) else {
+                    continue;
+                };
+                if !accept(&IndexTraits::of(&row.record)) {
+                    continue;
+                }
+                let candidate = MatchRecord::from_record_cached(&row.record, &mut names);
+                let vector = compare(&probe, &candidate);
+                if kinds.iter().any(|k| contradicts(*k, vector.level(*k))) {
+                    continue;
+                }
+                let weight: f64 = kinds
+                    .iter()
+                    .map(|k| self.model.level_weight(*k, vector.level(*k)))
+                    .sum();
+                let relevance = ((weight - lo) / span).clamp(0.0, 1.0);
+                let decision = self.model.score_vector(vector, &probe, &candidate).decision;
+                if hit.rank >= tail {
+                    tail_hits += 1;
+                }
+                let entry = best
+                    .entry(row.enterprise.clone())
+                    .or_insert((relevance, decision));
+                if relevance > entry.0 {
+                    *entry = (relevance, decision);
+                }
             }
-            let weight: f64 = kinds
-                .iter()
-                .map(|k| self.model.level_weight(*k, vector.level(*k)))
-                .sum();
-            let relevance = ((weight - lo) / span).clamp(0.0, 1.0);
-            let decision = self.model.score(&probe, &candidate).decision;
-            let entry = best
-                .entry(row.enterprise.clone())
-                .or_insert((relevance, decision));
-            if relevance > entry.0 {
-                *entry = (relevance, decision);
+            let exhausted = found.considered < n_candidates;
+            if exhausted || tail_hits == 0 || n_candidates >= max_candidates {
+                break;
             }
+            n_candidates = (n_candidates * 2).min(max_candidates);
         }
         self.collect_hits(best, limit, &query.domains)
     }

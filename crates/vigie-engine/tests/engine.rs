@@ -473,3 +473,128 @@ fn an_update_that_newly_resembles_another_identity_opens_one_review() {
     assert_eq!(engine.stats().unwrap().open_reviews, 0);
     assert!(engine.verify().unwrap().problems.is_empty());
 }
+
+/// A store where the sought patient has hundreds of exact homonyms (same family and given
+/// name, other birth dates, some in the same year) and shares the birth date with a hundred
+/// other people: family + given + birth date must rank the patient first, a typo in the name
+/// too; the sex filters; family + given alone still returns every homonym.
+#[test]
+fn pdq_on_names_and_birth_date_ranks_the_patient_first_among_homonyms() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = open(dir.path());
+    let mut records = Vec::new();
+    let homonym = |n: usize, year: usize, month: usize, day: usize| {
+        rec(&[
+            (Field::RecordId, &format!("h{n}")),
+            (Field::Source, "H1"),
+            (Field::LocalId, &format!("h{n}")),
+            (Field::BirthName, "MARTIN"),
+            (Field::FirstNames, "JEAN"),
+            (Field::Sex, "M"),
+            (Field::BirthDate, &format!("{year}-{month:02}-{day:02}")),
+        ])
+    };
+    for n in 0..300 {
+        // Years 1931..1979 and 1981..: never the patient's year, several digits away.
+        let year = 1931 + (n * 7) % 48 + if n % 2 == 0 { 0 } else { 50 };
+        records.push(homonym(n, year, 1 + n % 12, 1 + (n * 5) % 28));
+    }
+    for n in 300..330 {
+        // Same year, other month and day (not a one-digit typo of the patient's date).
+        records.push(homonym(n, 1980, 11 + n % 2, 20 + n % 8));
+    }
+    for n in 0..100 {
+        // Other names (never MARTIN, never JEAN), same birth date.
+        let surname = format!(
+            "{}{}",
+            SURNAMES[1 + n % (SURNAMES.len() - 1)],
+            ["OT", "AS", "IN", "ET"][n % 4]
+        );
+        records.push(rec(&[
+            (Field::RecordId, &format!("d{n}")),
+            (Field::Source, "H2"),
+            (Field::LocalId, &format!("d{n}")),
+            (Field::BirthName, &surname),
+            (Field::FirstNames, FIRST[1 + n % (FIRST.len() - 1)]),
+            (Field::Sex, if n % 2 == 0 { "M" } else { "F" }),
+            (Field::BirthDate, "1980-03-15"),
+        ]));
+    }
+    records.push(rec(&[
+        (Field::RecordId, "target"),
+        (Field::Source, "H1"),
+        (Field::LocalId, "target"),
+        (Field::BirthName, "MARTIN"),
+        (Field::FirstNames, "JEAN PAUL"),
+        (Field::Sex, "M"),
+        (Field::BirthDate, "1980-03-15"),
+        (Field::Postcode, "75011"),
+    ]));
+    engine.import(records, &actor()).unwrap();
+    let target = key("H1", "target");
+    let query = SearchQuery {
+        family: Some("Martin".into()),
+        given: Some("Jean".into()),
+        birth_date: Some(vigie_core::date::PartialDate::Full(1980, 3, 15)),
+        limit: 500,
+        ..SearchQuery::default()
+    };
+    let hits = engine.search(&query).unwrap();
+    assert!(hits[0].keys.contains(&target), "{:?}", hits[0].keys);
+    assert!((hits[0].score - 1.0).abs() < 1e-9);
+    // Homonyms born another day may follow (same year: not a contradiction), ranked lower.
+    assert!(hits[1..].iter().all(|h| h.score < hits[0].score));
+    assert!(
+        hits.iter()
+            .all(|h| !h.keys.iter().any(|k| k.domain.as_str() == "H2"))
+    );
+    for family in ["MARTNI", "MARTINE", "MATRIN"] {
+        let typo = engine
+            .search(&SearchQuery {
+                family: Some(family.into()),
+                ..query.clone()
+            })
+            .unwrap();
+        assert!(
+            typo[0].keys.contains(&target),
+            "{family}: {:?}",
+            typo[0].keys
+        );
+    }
+    let male = engine
+        .search(&SearchQuery {
+            sex: Some(vigie_core::sex::Sex::Male),
+            ..query.clone()
+        })
+        .unwrap();
+    assert!(male[0].keys.contains(&target));
+    let female = engine
+        .search(&SearchQuery {
+            sex: Some(vigie_core::sex::Sex::Female),
+            ..query.clone()
+        })
+        .unwrap();
+    assert!(female.iter().all(|h| !h.keys.contains(&target)));
+    // Family + given name alone: every homonym is a hit (the search widens past its first
+    // round of candidates while they keep matching).
+    let broad = engine
+        .search(&SearchQuery {
+            birth_date: None,
+            ..query.clone()
+        })
+        .unwrap();
+    let homonym_keys = broad
+        .iter()
+        .flat_map(|h| h.keys.iter())
+        .filter(|k| k.domain.as_str() == "H1")
+        .count();
+    assert_eq!(homonym_keys, 331);
+    // Family + birth date: the patient first, other Martins of that year after.
+    let by_date = engine
+        .search(&SearchQuery {
+            given: None,
+            ..query.clone()
+        })
+        .unwrap();
+    assert!(by_date[0].keys.contains(&target));
+}

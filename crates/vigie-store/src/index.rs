@@ -3,6 +3,10 @@
 //! blocking keys… as opaque strings). The index is derived data: rebuilt from the store whenever
 //! missing or unreadable.
 //!
+//! Beside the terms, each document keeps the record's birth date and sex as fast fields
+//! ([`IndexTraits`]): a search may reject candidates on them (the caller's predicate) before
+//! their keys are read, which is much cheaper than reading their rows.
+//!
 //! Freshness: writes are added to the tantivy writer at once and also kept in an in-memory
 //! overlay (key → terms) until a tantivy commit makes them searchable; a search consults both,
 //! so a query issued after a write returns always sees it. Commits are batched (by the store's
@@ -16,14 +20,22 @@ use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
 use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, Value};
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use vigie_core::date::PartialDate;
+use vigie_core::record::IdentityRecord;
+use vigie_core::sex::Sex;
 
 use crate::{SourceKey, StoreError};
 
 /// Schema version written in every commit payload; another value triggers a rebuild.
-pub const INDEX_SCHEMA: u32 = 1;
+/// 2: term frequencies indexed (so that disjunctions run as block-max WAND, see
+/// `CandidateIndex::search`), birth date and sex as fast fields.
+pub const INDEX_SCHEMA: u32 = 2;
 
 /// Interval of the background commit.
 pub const COMMIT_INTERVAL: Duration = Duration::from_millis(200);
@@ -51,6 +63,85 @@ fn key_from_text(text: &str) -> Option<SourceKey> {
     })
 }
 
+/// The strict traits an index document keeps beside its terms, to filter candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexTraits {
+    /// Birth date.
+    pub birth_date: Option<PartialDate>,
+    /// Administrative sex.
+    pub sex: Sex,
+}
+
+impl IndexTraits {
+    /// The traits of a record.
+    pub fn of(record: &IdentityRecord) -> IndexTraits {
+        IndexTraits {
+            birth_date: record.birth_date,
+            sex: record.sex,
+        }
+    }
+
+    /// Birth date as a fast-field value: `yyyymmdd` with 0 for an unknown month or day, 0 when
+    /// unknown.
+    fn date_value(&self) -> u64 {
+        match self.birth_date {
+            None => 0,
+            Some(PartialDate::Year(y)) => u64::from(y) * 10_000,
+            Some(PartialDate::YearMonth(y, m)) => u64::from(y) * 10_000 + u64::from(m) * 100,
+            Some(PartialDate::Full(y, m, d)) => {
+                u64::from(y) * 10_000 + u64::from(m) * 100 + u64::from(d)
+            }
+        }
+    }
+
+    fn sex_value(&self) -> u64 {
+        match self.sex {
+            Sex::Unknown => 0,
+            Sex::Male => 1,
+            Sex::Female => 2,
+        }
+    }
+
+    fn from_values(date: u64, sex: u64) -> IndexTraits {
+        let (y, m, d) = (date / 10_000, (date / 100) % 100, date % 100);
+        let birth_date = match (u16::try_from(y), u8::try_from(m), u8::try_from(d)) {
+            _ if date == 0 => None,
+            (Ok(y), Ok(0), _) => Some(PartialDate::Year(y)),
+            (Ok(y), Ok(m), Ok(0)) => Some(PartialDate::YearMonth(y, m)),
+            (Ok(y), Ok(m), Ok(d)) => Some(PartialDate::Full(y, m, d)),
+            _ => None,
+        };
+        let sex = match sex {
+            1 => Sex::Male,
+            2 => Sex::Female,
+            _ => Sex::Unknown,
+        };
+        IndexTraits { birth_date, sex }
+    }
+}
+
+/// One index document: the caller's terms and the record's traits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexDoc {
+    /// Terms (opaque strings computed by the caller).
+    pub terms: Vec<String>,
+    /// Strict traits kept for filtering.
+    pub traits: IndexTraits,
+}
+
+/// Accepts or rejects a candidate on its traits, before its key is read.
+pub type TraitsFilter<'a> = &'a dyn Fn(&IndexTraits) -> bool;
+
+/// The result of a filtered search.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IndexSearch {
+    /// Accepted hits, best first.
+    pub hits: Vec<IndexHit>,
+    /// Committed documents the top-k returned, accepted or not (fewer than the limit: no more
+    /// document shares a term).
+    pub considered: usize,
+}
+
 struct WriterState {
     writer: Option<IndexWriter<TantivyDocument>>,
     /// Last outbox seq added to the writer.
@@ -61,13 +152,15 @@ struct WriterState {
     pending: usize,
 }
 
-/// One pending write: `None` terms for a deletion.
-type OverlayEntry = (u64, Option<Vec<String>>);
+/// One pending write: `None` for a deletion.
+type OverlayEntry = (u64, Option<IndexDoc>);
 
 pub(crate) struct CandidateIndex {
     index: Index,
     key_field: Field,
     terms_field: Field,
+    date_field: Field,
+    sex_field: Field,
     reader: IndexReader,
     state: Mutex<WriterState>,
     overlay: RwLock<HashMap<SourceKey, OverlayEntry>>,
@@ -88,12 +181,29 @@ pub struct IndexHit {
     pub key: SourceKey,
     /// Relevance (BM25 for committed documents, shared-term count for fresh ones).
     pub score: f32,
+    /// Position among the committed documents of the top-k, before filtering (0 for a fresh
+    /// document).
+    pub rank: usize,
 }
 
+const DATE_FIELD: &str = "bd";
+const SEX_FIELD: &str = "sex";
+
+/// The key (stored, untokenised) and the terms: untokenised, with term frequencies (always 1:
+/// terms are deduplicated) because tantivy's block-max WAND top-k only runs on postings that
+/// carry them; without them a disjunction scores every document of every term, and a broad term
+/// (a birth year, a postcode) costs a scan of its whole posting list.
 fn schema() -> (Schema, Field, Field) {
     let mut builder = Schema::builder();
+    builder.add_u64_field(DATE_FIELD, FAST);
+    builder.add_u64_field(SEX_FIELD, FAST);
     let key = builder.add_text_field("key", STRING | STORED);
-    let terms = builder.add_text_field("terms", STRING);
+    let terms_options = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let terms = builder.add_text_field("terms", terms_options);
     (builder.build(), key, terms)
 }
 
@@ -165,7 +275,9 @@ impl CandidateIndex {
         seq: u64,
         terms_version: u32,
     ) -> Result<CandidateIndex, StoreError> {
-        let (_, key_field, terms_field) = schema();
+        let (schema, key_field, terms_field) = schema();
+        let date_field = schema.get_field(DATE_FIELD).map_err(index_err)?;
+        let sex_field = schema.get_field(SEX_FIELD).map_err(index_err)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -178,6 +290,8 @@ impl CandidateIndex {
             index,
             key_field,
             terms_field,
+            date_field,
+            sex_field,
             reader,
             state: Mutex::new(WriterState {
                 writer: Some(writer),
@@ -190,13 +304,15 @@ impl CandidateIndex {
         })
     }
 
-    fn document(&self, key: &SourceKey, terms: &[String]) -> TantivyDocument {
-        let mut doc = TantivyDocument::default();
-        doc.add_text(self.key_field, key_text(key));
-        for term in terms {
-            doc.add_text(self.terms_field, term);
+    fn document(&self, key: &SourceKey, doc: &IndexDoc) -> TantivyDocument {
+        let mut out = TantivyDocument::default();
+        out.add_text(self.key_field, key_text(key));
+        for term in &doc.terms {
+            out.add_text(self.terms_field, term);
         }
-        doc
+        out.add_u64(self.date_field, doc.traits.date_value());
+        out.add_u64(self.sex_field, doc.traits.sex_value());
+        out
     }
 
     /// The commit payload: schema, terms version and the last applied outbox seq.
@@ -207,28 +323,28 @@ impl CandidateIndex {
         )
     }
 
-    /// Applies writes (upserts with terms, deletions with `None`) tagged with their outbox seq.
-    /// Returns true when enough documents are pending to commit now.
+    /// Applies writes (upserts with their document, deletions with `None`) tagged with their
+    /// outbox seq. Returns true when enough documents are pending to commit now.
     pub(crate) fn apply(
         &self,
-        ops: Vec<(u64, SourceKey, Option<Vec<String>>)>,
+        ops: Vec<(u64, SourceKey, Option<IndexDoc>)>,
     ) -> Result<bool, StoreError> {
         let mut state = self.state.lock();
         let mut overlay = self.overlay.write();
-        for (seq, key, terms) in ops {
+        for (seq, key, doc) in ops {
             let writer = state
                 .writer
                 .as_ref()
                 .ok_or_else(|| StoreError::Index("index writer unavailable".into()))?;
             writer.delete_term(Term::from_field_text(self.key_field, &key_text(&key)));
-            if let Some(terms) = &terms {
+            if let Some(doc) = &doc {
                 writer
-                    .add_document(self.document(&key, terms))
+                    .add_document(self.document(&key, doc))
                     .map_err(index_err)?;
             }
             state.added_seq = state.added_seq.max(seq);
             state.pending += 1;
-            overlay.insert(key, (seq, terms));
+            overlay.insert(key, (seq, doc));
         }
         Ok(state.pending >= COMMIT_DOCS)
     }
@@ -275,7 +391,7 @@ impl CandidateIndex {
     /// `seq`. Existing documents with the same keys are replaced; all others too when `clear`.
     pub(crate) fn bulk_load(
         &self,
-        docs: &mut dyn Iterator<Item = (SourceKey, Vec<String>)>,
+        docs: &mut dyn Iterator<Item = (SourceKey, IndexDoc)>,
         seq: u64,
         clear: bool,
     ) -> Result<u64, StoreError> {
@@ -296,9 +412,9 @@ impl CandidateIndex {
                 bulk.delete_all_documents().map_err(index_err)?;
             }
             let mut count = 0u64;
-            for (key, terms) in docs {
+            for (key, doc) in docs {
                 bulk.delete_term(Term::from_field_text(self.key_field, &key_text(&key)));
-                bulk.add_document(self.document(&key, &terms))
+                bulk.add_document(self.document(&key, &doc))
                     .map_err(index_err)?;
                 count += 1;
             }
@@ -324,20 +440,30 @@ impl CandidateIndex {
 
     /// Keys of the documents sharing any of `terms` (each term may carry a boost), best first,
     /// at most `limit` from the committed index plus every fresh (overlay) match.
+    ///
+    /// The query is a plain disjunction of boosted term queries over postings with
+    /// frequencies, which tantivy's top-k collector runs as block-max WAND: once `limit`
+    /// documents are held, blocks of documents that cannot beat the weakest of them are
+    /// skipped, so a term shared by much of the index costs little when others are selective.
+    ///
+    /// `accept`, when given, rejects documents (committed or fresh) on their traits before
+    /// their keys are read; rejected committed documents still count in `limit` and in
+    /// [`IndexSearch::considered`].
     pub(crate) fn search(
         &self,
         terms: &[(String, f32)],
         limit: usize,
-    ) -> Result<Vec<IndexHit>, StoreError> {
+        accept: Option<TraitsFilter<'_>>,
+    ) -> Result<IndexSearch, StoreError> {
         if terms.is_empty() || limit == 0 {
-            return Ok(Vec::new());
+            return Ok(IndexSearch::default());
         }
         let clauses: Vec<(Occur, Box<dyn Query>)> = terms
             .iter()
             .map(|(t, boost)| {
                 let q: Box<dyn Query> = Box::new(TermQuery::new(
                     Term::from_field_text(self.terms_field, t),
-                    IndexRecordOption::Basic,
+                    IndexRecordOption::WithFreqs,
                 ));
                 let q: Box<dyn Query> = if (*boost - 1.0).abs() > f32::EPSILON {
                     Box::new(tantivy::query::BoostQuery::new(q, *boost))
@@ -359,9 +485,12 @@ impl CandidateIndex {
         let searcher = {
             let overlay = self.overlay.read();
             shadowed.reserve(overlay.len());
-            for (key, (_, entry_terms)) in overlay.iter() {
-                if let Some(entry_terms) = entry_terms {
-                    let score: f32 = entry_terms
+            for (key, (_, entry)) in overlay.iter() {
+                if let Some(doc) = entry
+                    && accept.is_none_or(|accept| accept(&doc.traits))
+                {
+                    let score: f32 = doc
+                        .terms
                         .iter()
                         .filter_map(|t| wanted.get(t.as_str()))
                         .sum();
@@ -369,6 +498,7 @@ impl CandidateIndex {
                         hits.push(IndexHit {
                             key: key.clone(),
                             score: score * 100.0,
+                            rank: 0,
                         });
                     }
                 }
@@ -381,7 +511,29 @@ impl CandidateIndex {
             .map_err(index_err)?;
         hits.reserve(top.len());
         let mut seen: BTreeSet<SourceKey> = BTreeSet::new();
-        for (score, address) in top {
+        let considered = top.len();
+        // Fast-field columns of the segments met, opened once per search.
+        let mut columns: HashMap<u32, (Column<u64>, Column<u64>)> = HashMap::new();
+        for (rank, (score, address)) in top.into_iter().enumerate() {
+            if let Some(accept) = accept {
+                let (dates, sexes) = match columns.entry(address.segment_ord) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        let fast = searcher.segment_reader(address.segment_ord).fast_fields();
+                        e.insert((
+                            fast.u64(DATE_FIELD).map_err(index_err)?,
+                            fast.u64(SEX_FIELD).map_err(index_err)?,
+                        ))
+                    }
+                };
+                let traits = IndexTraits::from_values(
+                    dates.first(address.doc_id).unwrap_or(0),
+                    sexes.first(address.doc_id).unwrap_or(0),
+                );
+                if !accept(&traits) {
+                    continue;
+                }
+            }
             let doc: TantivyDocument = searcher.doc(address).map_err(index_err)?;
             let Some(key) = doc
                 .get_first(self.key_field)
@@ -391,11 +543,11 @@ impl CandidateIndex {
                 continue;
             };
             if !shadowed.contains(&key_hash(&key)) && seen.insert(key.clone()) {
-                hits.push(IndexHit { key, score });
+                hits.push(IndexHit { key, score, rank });
             }
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.key.cmp(&b.key)));
-        Ok(hits)
+        Ok(IndexSearch { hits, considered })
     }
 
     /// Every key in the committed index, with the number of documents (duplicates show as a

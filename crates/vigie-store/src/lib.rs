@@ -44,7 +44,10 @@ use rocksdb::{
 use vigie_core::ids::{DomainId, EnterpriseId, LocalId};
 use vigie_core::record::IdentityRecord;
 
-pub use index::{COMMIT_DOCS, COMMIT_INTERVAL, INDEX_SCHEMA, IndexHit};
+pub use index::{
+    COMMIT_DOCS, COMMIT_INTERVAL, INDEX_SCHEMA, IndexDoc, IndexHit, IndexSearch, IndexTraits,
+    TraitsFilter,
+};
 pub use rocksdb;
 pub use rows::*;
 pub use tantivy;
@@ -806,7 +809,22 @@ impl Store {
         terms: &[(String, f32)],
         limit: usize,
     ) -> Result<Vec<IndexHit>, StoreError> {
-        self.inner.index.search(terms, limit)
+        Ok(self.inner.index.search(terms, limit, None)?.hits)
+    }
+
+    /// [`Store::search_index`] with a filter on the candidates' traits (birth date, sex),
+    /// applied before their keys are read: the top `limit` committed documents are taken by
+    /// relevance, then those `accept` rejects are dropped (see [`IndexSearch`]).
+    ///
+    /// # Errors
+    /// Index failure.
+    pub fn search_index_filtered(
+        &self,
+        terms: &[(String, f32)],
+        limit: usize,
+        accept: TraitsFilter<'_>,
+    ) -> Result<IndexSearch, StoreError> {
+        self.inner.index.search(terms, limit, Some(accept))
     }
 
     /// Commits pending index writes now (normally done every [`COMMIT_INTERVAL`]).
@@ -929,8 +947,11 @@ impl Inner {
         Ok(())
     }
 
-    fn terms_of(&self, row: &SourceRow) -> Option<Vec<String>> {
-        row.active.then(|| (self.options.terms)(&row.record))
+    fn terms_of(&self, row: &SourceRow) -> Option<IndexDoc> {
+        row.active.then(|| IndexDoc {
+            terms: (self.options.terms)(&row.record),
+            traits: IndexTraits::of(&row.record),
+        })
     }
 
     /// Re-applies outbox entries newer than `committed` (reading each key's current row).
@@ -963,10 +984,10 @@ impl Inner {
         let mut docs = Vec::new();
         self.scan(Cf::Sources, &[], &mut |k, v| {
             let row: SourceRow = decode("sources", v)?;
-            if let Some(terms) = self.terms_of(&row) {
+            if let Some(doc) = self.terms_of(&row) {
                 let key = SourceKey::from_bytes(k)
                     .ok_or_else(|| StoreError::DataCorruption("sources: bad key".into()))?;
-                docs.push((key, terms));
+                docs.push((key, doc));
             }
             Ok(true)
         })?;
@@ -977,7 +998,7 @@ impl Inner {
     /// and the dirty flag.
     pub(crate) fn rebuild_from(
         &self,
-        docs: &mut dyn Iterator<Item = (SourceKey, Vec<String>)>,
+        docs: &mut dyn Iterator<Item = (SourceKey, IndexDoc)>,
         seq: u64,
     ) -> Result<u64, StoreError> {
         let count = self.index.bulk_load(docs, seq, true)?;

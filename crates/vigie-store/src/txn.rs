@@ -617,13 +617,13 @@ impl<'a> BulkWriter<'a> {
     }
 
     /// Writes the rest, fsyncs and flushes, then builds the index from `docs` (the key and
-    /// terms of every active source written). Returns the documents indexed.
+    /// index document of every active source written). Returns the documents indexed.
     ///
     /// # Errors
     /// Storage or index.
     pub fn finish(
         self,
-        docs: &mut dyn Iterator<Item = (SourceKey, Vec<String>)>,
+        docs: &mut dyn Iterator<Item = (SourceKey, crate::IndexDoc)>,
     ) -> Result<u64, StoreError> {
         let inner = self.inner;
         let seq = self.txn.counters.index_outbox;

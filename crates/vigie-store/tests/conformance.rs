@@ -6,11 +6,13 @@
 
 use std::sync::Arc;
 
+use vigie_core::date::PartialDate;
 use vigie_core::ids::{DomainId, EnterpriseId, LocalId};
 use vigie_core::record::{Field, IdentityRecord, ParseOptions, RawRecord, parse_record};
+use vigie_core::sex::Sex;
 use vigie_store::{
-    AUDIT_PRUNE_ACTION, ActorRow, AuditRow, Cf, EnterpriseRow, SourceKey, SourceRow, Store,
-    StoreError, StoreOptions, now_ms,
+    AUDIT_PRUNE_ACTION, ActorRow, AuditRow, Cf, EnterpriseRow, IndexTraits, SourceKey, SourceRow,
+    Store, StoreError, StoreOptions, now_ms,
 };
 
 fn key(d: &str, l: &str) -> SourceKey {
@@ -211,6 +213,73 @@ fn updates_and_deletions_reach_the_index() {
     store.flush_index().unwrap();
     assert!(found(&store, "Y").is_empty());
     assert_eq!(store.index_keys().unwrap().1, 0);
+}
+
+/// Puts a record with a birth date and sex (name X).
+fn put_dated(store: &Store, l: &str, date: &str, sex: &str) {
+    let raw = RawRecord::new()
+        .with(Field::RecordId, l)
+        .with(Field::Source, "A")
+        .with(Field::LocalId, l)
+        .with(Field::BirthName, "X")
+        .with(Field::BirthDate, date)
+        .with(Field::Sex, sex);
+    let r = parse_record(&raw, ParseOptions::default()).unwrap().record;
+    let mut txn = store.begin();
+    txn.put_source(&key("A", l), Some(source_row(r, "E1")))
+        .unwrap();
+    txn.commit().unwrap();
+}
+
+#[test]
+fn filtered_searches_see_the_traits_of_committed_and_fresh_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    put_dated(&store, "1", "1980-03-15", "F");
+    put_dated(&store, "2", "1980-03", "M");
+    put_dated(&store, "3", "1975", "F");
+    let terms = [("n:X".to_owned(), 1.0)];
+    let only_1980 = |t: &IndexTraits| {
+        t.birth_date.is_some_and(|d| {
+            matches!(
+                d,
+                PartialDate::Full(1980, ..) | PartialDate::YearMonth(1980, _)
+            )
+        })
+    };
+    let keys = |found: vigie_store::IndexSearch| {
+        let mut keys: Vec<_> = found.hits.into_iter().map(|h| h.key).collect();
+        keys.sort();
+        keys
+    };
+    for flushed in [false, true] {
+        if flushed {
+            store.flush_index().unwrap();
+        }
+        let found = store.search_index_filtered(&terms, 10, &only_1980).unwrap();
+        // Committed documents the filter rejected are still counted as considered.
+        assert_eq!(found.considered, if flushed { 3 } else { 0 });
+        assert_eq!(keys(found), vec![key("A", "1"), key("A", "2")]);
+        let women = store
+            .search_index_filtered(&terms, 10, &|t: &IndexTraits| t.sex == Sex::Female)
+            .unwrap();
+        assert_eq!(keys(women), vec![key("A", "1"), key("A", "3")]);
+    }
+    // A year-only date and an unknown one keep what is known.
+    put_dated(&store, "4", "", "");
+    store.flush_index().unwrap();
+    let unknown = store
+        .search_index_filtered(&terms, 10, &|t: &IndexTraits| {
+            t.birth_date.is_none() && t.sex == Sex::Unknown
+        })
+        .unwrap();
+    assert_eq!(keys(unknown), vec![key("A", "4")]);
+    let year = store
+        .search_index_filtered(&terms, 10, &|t: &IndexTraits| {
+            t.birth_date == Some(PartialDate::Year(1975))
+        })
+        .unwrap();
+    assert_eq!(keys(year), vec![key("A", "3")]);
 }
 
 #[test]

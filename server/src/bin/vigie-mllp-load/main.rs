@@ -4,14 +4,29 @@
 //! duration; prints throughput and latency percentiles as JSON.
 //!
 //! ```text
-//! vigie-mllp-load --addr 127.0.0.1:2575 --mode pix --connections 8 --count 10000 --seconds 30 \
-//!     --prefill 1000 --sender HOSP_A --domain CHU-A
+//! vigie-mllp-load --addr 127.0.0.1:2575 --mode pdq --from base/records.csv --seed 1 \
+//!     --connections 8 --count 20000 --seconds 60
+//! vigie-mllp-load --mode pix --from base/records.csv --connections 8 --count 20000
+//! vigie-mllp-load --mode pdq --from base/records.csv --count 20000 --write-paths pdqm.txt
+//! vigie-mllp-load --mode pix --connections 8 --count 10000 --prefill 1000 --domain CHU-A
 //! ```
 //!
-//! `--prefill K` first feeds K patients (not measured) so that queries find someone; PIX
-//! queries ask for those ids, PDQ queries for their family names. Names and dates are synthetic.
+//! `--from FILE` takes the queries from a file made by `vigie generate` — the one imported into
+//! the store with `vigie import` — sampled deterministically with `--seed` (the mix is in
+//! `population.rs`): PDQ asks for family + given name + birth date mostly, some with a typo;
+//! PIX asks for local ids of the file, in their domains (the server's configuration must declare
+//! the file's `source` values as domains). `--write-paths FILE` writes the same queries as
+//! FHIR request paths (PDQm for `pdq`, PIXm for `pix`, one per line, systems
+//! `--system-prefix` + domain) for an HTTP load tool, and sends nothing.
+//!
+//! Without a file, `--prefill K` first feeds K synthetic patients (not measured) so that
+//! queries find someone; PIX queries ask for those ids, PDQ queries for their family names (a
+//! worst case: few very common names, no birth date). Names and dates are synthetic.
+
+mod population;
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -22,6 +37,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::codec::{Decoder, Encoder};
 use vigie_hl7::mllp::MllpCodec;
+
+use population::{PdqCriteria, Population, hl7_escape, pdqm_path, pixm_path};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -40,10 +57,15 @@ struct Options {
     prefill: u64,
     sender: String,
     domain: String,
+    from: Option<PathBuf>,
+    seed: u64,
+    write_paths: Option<PathBuf>,
+    system_prefix: String,
 }
 
 const USAGE: &str = "usage: vigie-mllp-load [--addr 127.0.0.1:2575] [--mode feed|pix|pdq] \
-[--connections 4] [--count 1000] [--seconds 30] [--prefill 0] [--sender HOSP_A] [--domain CHU-A]";
+[--connections 4] [--count 1000] [--seconds 30] [--from FILE.csv [--seed 1] \
+[--write-paths OUT [--system-prefix urn:vigie:]]] [--prefill 0] [--sender HOSP_A] [--domain CHU-A]";
 
 fn parse_options() -> anyhow::Result<Options> {
     let mut options = Options {
@@ -55,6 +77,10 @@ fn parse_options() -> anyhow::Result<Options> {
         prefill: 0,
         sender: "HOSP_A".to_owned(),
         domain: "CHU-A".to_owned(),
+        from: None,
+        seed: 1,
+        write_paths: None,
+        system_prefix: "urn:vigie:".to_owned(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -81,6 +107,10 @@ fn parse_options() -> anyhow::Result<Options> {
             "--prefill" => options.prefill = value.parse()?,
             "--sender" => options.sender = value,
             "--domain" => options.domain = value,
+            "--from" => options.from = Some(PathBuf::from(value)),
+            "--seed" => options.seed = value.parse()?,
+            "--write-paths" => options.write_paths = Some(PathBuf::from(value)),
+            "--system-prefix" => options.system_prefix = value,
             _ => bail!("unknown option {arg}\n{USAGE}"),
         }
     }
@@ -89,6 +119,16 @@ fn parse_options() -> anyhow::Result<Options> {
     }
     if options.connections == 0 || options.count == 0 || options.seconds == 0 {
         bail!("--connections, --count and --seconds must be positive");
+    }
+    if options.from.is_some() {
+        if options.mode == Mode::Feed {
+            bail!("--from applies to --mode pix and pdq");
+        }
+        if options.prefill > 0 {
+            bail!("--prefill is for runs without --from (the store holds the file already)");
+        }
+    } else if options.write_paths.is_some() {
+        bail!("--write-paths needs --from");
     }
     Ok(options)
 }
@@ -124,11 +164,16 @@ fn feed(o: &Options, n: u64) -> String {
 
 fn pix(o: &Options, n: u64) -> String {
     let id = if o.prefill > 0 { n % o.prefill } else { n };
+    pix_message(o, n, &format!("LOAD{id}"), &o.domain)
+}
+
+fn pix_message(o: &Options, n: u64, local_id: &str, domain: &str) -> String {
     format!(
         "MSH|^~\\&|{sender}|LOAD|VIGIE|VIGIE|20240101120000||QBP^Q23^QBP_Q21|X{n}|P|2.5\r\
-         QPD|IHE PIX Query|T{n}|LOAD{id}^^^{domain}\rRCP|I\r",
+         QPD|IHE PIX Query|T{n}|{local_id}^^^{domain}\rRCP|I\r",
         sender = o.sender,
-        domain = o.domain,
+        local_id = hl7_escape(local_id),
+        domain = hl7_escape(domain),
     )
 }
 
@@ -140,6 +185,57 @@ fn pdq(o: &Options, n: u64) -> String {
         family = family(n),
         given = GIVEN[(n as usize / FAMILIES.len()) % GIVEN.len()],
     )
+}
+
+fn pdq_message(o: &Options, n: u64, criteria: &PdqCriteria) -> String {
+    let mut parameters = format!("@PID.5.1.1^{}", hl7_escape(&criteria.family));
+    if let Some(given) = &criteria.given {
+        parameters.push_str("~@PID.5.2^");
+        parameters.push_str(&hl7_escape(given));
+    }
+    if let Some((y, m, d)) = criteria.birth_date {
+        parameters.push_str(&format!("~@PID.7.1^{y:04}{m:02}{d:02}"));
+    }
+    format!(
+        "MSH|^~\\&|{sender}|LOAD|VIGIE|VIGIE|20240101120000||QBP^Q22^QBP_Q21|D{n}|P|2.5\
+         ||||||UNICODE UTF-8\rQPD|IHE PDQ Query|T{n}|{parameters}\rRCP|I|10^RD\r",
+        sender = o.sender,
+    )
+}
+
+/// Message number `n` of the run.
+fn message(o: &Options, population: Option<&Population>, n: u64) -> anyhow::Result<String> {
+    Ok(match (o.mode, population) {
+        (Mode::Feed, _) => feed(o, o.prefill + n),
+        (Mode::Pix, None) => pix(o, n),
+        (Mode::Pdq, None) => pdq(o, n),
+        (Mode::Pix, Some(p)) => {
+            let id = p.pix(o.seed, n).context("no record with a local id")?;
+            pix_message(o, n, &id.local_id, &id.domain)
+        }
+        (Mode::Pdq, Some(p)) => {
+            let q = p.pdq(o.seed, n).context("no record with a family name")?;
+            pdq_message(o, n, &q)
+        }
+    })
+}
+
+/// `--write-paths`: the run's queries as FHIR request paths, one per line.
+fn write_paths(o: &Options, population: &Population, out: &Path) -> anyhow::Result<()> {
+    let mut text = String::new();
+    for n in 0..o.count {
+        let path = match o.mode {
+            Mode::Pdq => pdqm_path(&population.pdq(o.seed, n).context("no family name")?),
+            Mode::Pix => pixm_path(
+                &population.pix(o.seed, n).context("no local id")?,
+                &o.system_prefix,
+            ),
+            Mode::Feed => bail!("--write-paths applies to --mode pix and pdq"),
+        };
+        text.push_str(&path);
+        text.push('\n');
+    }
+    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))
 }
 
 struct Connection {
@@ -195,6 +291,20 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = Arc::new(parse_options()?);
+    let population = match &options.from {
+        Some(path) => Some(Arc::new(Population::read(path)?)),
+        None => None,
+    };
+    if let (Some(out), Some(population)) = (&options.write_paths, &population) {
+        write_paths(&options, population, out)?;
+        eprintln!(
+            "{} request paths written to {} ({} records in the file)",
+            options.count,
+            out.display(),
+            population.len()
+        );
+        return Ok(());
+    }
     if options.prefill > 0 {
         let mut connection = Connection::open(options.addr).await?;
         for n in 0..options.prefill {
@@ -208,6 +318,7 @@ async fn main() -> anyhow::Result<()> {
     let mut tasks = Vec::new();
     for _ in 0..options.connections {
         let options = options.clone();
+        let population = population.clone();
         let next = next.clone();
         let errors = errors.clone();
         tasks.push(tokio::spawn(async move {
@@ -218,11 +329,7 @@ async fn main() -> anyhow::Result<()> {
                 if i >= options.count || Instant::now() >= deadline {
                     break;
                 }
-                let message = match options.mode {
-                    Mode::Feed => feed(&options, options.prefill + i),
-                    Mode::Pix => pix(&options, i),
-                    Mode::Pdq => pdq(&options, i),
-                };
+                let message = message(&options, population.as_deref(), i)?;
                 let sent = Instant::now();
                 let msa = connection.exchange(&message).await?;
                 latencies.push(sent.elapsed());
@@ -241,6 +348,8 @@ async fn main() -> anyhow::Result<()> {
     latencies.sort();
     let report = serde_json::json!({
         "mode": format!("{:?}", options.mode).to_lowercase(),
+        "queries": if options.from.is_some() { "file" } else { "synthetic" },
+        "seed": options.seed,
         "connections": options.connections,
         "messages": latencies.len(),
         "not_aa": errors.load(Ordering::Relaxed),
