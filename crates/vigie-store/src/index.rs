@@ -13,7 +13,7 @@
 //! committer thread every [`COMMIT_INTERVAL`] or when [`COMMIT_DOCS`] documents are pending);
 //! each commit carries the last applied index-outbox seq in its payload.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -167,11 +167,9 @@ pub(crate) struct CandidateIndex {
     terms_version: u32,
 }
 
-/// A 64-bit hash of a key, with a per-process random seed.
+/// A 64-bit hash of a key (the overlay's shadow set).
 fn key_hash(key: &SourceKey) -> u64 {
-    static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
-        std::sync::OnceLock::new();
-    STATE.get_or_init(Default::default).hash_one(key)
+    rustc_hash::FxBuildHasher.hash_one(key)
 }
 
 /// One hit: the key and its relevance (shared terms; overlay hits count their shared terms).
@@ -474,12 +472,14 @@ impl CandidateIndex {
             })
             .collect();
         let query = BooleanQuery::new(clauses);
-        let wanted: HashMap<&str, f32> = terms.iter().map(|(t, b)| (t.as_str(), *b)).collect();
+        // Fx, not SipHash: every term of every fresh write is looked up here.
+        let wanted: rustc_hash::FxHashMap<&str, f32> =
+            terms.iter().map(|(t, b)| (t.as_str(), *b)).collect();
         let mut hits = Vec::new();
         // Every overlay key shadows its committed document, which may be stale or deleted.
         // Hashed, not cloned: this runs for every search over a few hundred fresh writes (a
-        // 64-bit collision would hide one committed candidate, once in ~10^15 searches).
-        let mut shadowed: HashSet<u64> = HashSet::new();
+        // 64-bit collision would hide one committed candidate).
+        let mut shadowed: rustc_hash::FxHashSet<u64> = rustc_hash::FxHashSet::default();
         // Read the overlay before the searcher: an entry leaves the overlay only after the
         // reader shows it, so every write is seen by one side or the other.
         let searcher = {
