@@ -18,6 +18,8 @@
 #   THREADS (2) CONNECTIONS (8) DURATION (30s) WARMUP (5s)  wrk settings
 #   COUNT (20000) SEED (1)  number of request paths per list and sampling seed
 #   ONLY          pdqm or pixm to run one of the two
+#   RECALL (1000) after the PDQm run, how many of its searches benches/scripts/pdq_recall.py
+#                 checks for the patient each was drawn from (0: none)
 # Release binaries are built first (vigie-server, vigie-mllp-load, which writes the lists).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -62,5 +64,12 @@ run() {
   WRK_THREADS=$threads wrk -t"$threads" -c"$connections" -d"$warmup" -s "$lua" "$url" -- "$list" >/dev/null
   WRK_THREADS=$threads wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$lua" "$url" -- "$list"
 }
-[ "${ONLY:-pdqm}" = pixm ] || run pdqm "$work/pdqm.txt"
+if [ "${ONLY:-pdqm}" != pixm ]; then
+  run pdqm "$work/pdqm.txt"
+  if [ "${RECALL:-1000}" -gt 0 ]; then
+    echo "== pdqm: is the patient found? (first ${RECALL:-1000} searches, one at a time)" >&2
+    head -n "${RECALL:-1000}" "$work/pdqm.txt.expected" > "$work/recall.expected"
+    python3 "$root/benches/scripts/pdq_recall.py" "$work/recall.expected" "$url"
+  fi
+fi
 [ "${ONLY:-pixm}" = pdqm ] || run pixm "$work/pixm.txt"

@@ -50,6 +50,32 @@ fn index_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Index(e.to_string())
 }
 
+/// Opens the index writer, retrying for up to a second while its directory lock is busy.
+///
+/// The lock is a `flock` on a file: when another thread of the process forks (to run a
+/// command) while a writer is open, the child holds the lock file's descriptor until it execs,
+/// so a writer opened right after the previous one was dropped may briefly find the lock
+/// taken (seen in the server's tests, which run beside a snapshot library that spawns cargo).
+fn open_writer(
+    index: &Index,
+    threads: usize,
+    heap: usize,
+) -> Result<IndexWriter<TantivyDocument>, StoreError> {
+    let mut attempts = 0;
+    loop {
+        match index.writer_with_num_threads(threads, heap) {
+            Err(tantivy::TantivyError::LockFailure(
+                tantivy::directory::error::LockError::LockBusy,
+                _,
+            )) if attempts < 100 => {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other.map_err(index_err),
+        }
+    }
+}
+
 /// Text of a key in the index (`domain` U+001F `local id`; identifiers have no control chars).
 pub(crate) fn key_text(key: &SourceKey) -> String {
     format!("{}\u{1f}{}", key.domain.as_str(), key.local_id.as_str())
@@ -281,9 +307,7 @@ impl CandidateIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(index_err)?;
-        let writer = index
-            .writer_with_num_threads(1, WRITER_HEAP)
-            .map_err(index_err)?;
+        let writer = open_writer(&index, 1, WRITER_HEAP)?;
         Ok(CandidateIndex {
             index,
             key_field,
@@ -402,10 +426,7 @@ impl CandidateIndex {
             .map(|n| n.get().clamp(1, 4))
             .unwrap_or(1);
         let result = (|| -> Result<u64, StoreError> {
-            let mut bulk: IndexWriter<TantivyDocument> = self
-                .index
-                .writer_with_num_threads(threads, BULK_HEAP)
-                .map_err(index_err)?;
+            let mut bulk = open_writer(&self.index, threads, BULK_HEAP)?;
             if clear {
                 bulk.delete_all_documents().map_err(index_err)?;
             }
@@ -422,10 +443,7 @@ impl CandidateIndex {
             bulk.wait_merging_threads().map_err(index_err)?;
             Ok(count)
         })();
-        let writer = self
-            .index
-            .writer_with_num_threads(1, WRITER_HEAP)
-            .map_err(index_err)?;
+        let writer = open_writer(&self.index, 1, WRITER_HEAP)?;
         state.writer = Some(writer);
         let count = result?;
         self.reader.reload().map_err(index_err)?;

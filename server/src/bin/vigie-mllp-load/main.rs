@@ -17,7 +17,8 @@
 //! PIX asks for local ids of the file, in their domains (the server's configuration must declare
 //! the file's `source` values as domains). `--write-paths FILE` writes the same queries as
 //! FHIR request paths (PDQm for `pdq`, PIXm for `pix`, one per line, systems
-//! `--system-prefix` + domain) for an HTTP load tool, and sends nothing.
+//! `--system-prefix` + domain) for an HTTP load tool, and sends nothing; for PDQ, `OUT.expected`
+//! pairs each path with the identifier of the record it was drawn from.
 //!
 //! Without a file, `--prefill K` first feeds K synthetic patients (not measured) so that
 //! queries find someone; PIX queries ask for those ids, PDQ queries for their family names (a
@@ -220,12 +221,25 @@ fn message(o: &Options, population: Option<&Population>, n: u64) -> anyhow::Resu
     })
 }
 
-/// `--write-paths`: the run's queries as FHIR request paths, one per line.
+/// `--write-paths`: the run's queries as FHIR request paths, one per line; for PDQ, a sibling
+/// `OUT.expected` file gives, line for line, the path and the identifier of the record the query
+/// was drawn from (`system|value`, tab-separated), to check that a search finds that patient.
 fn write_paths(o: &Options, population: &Population, out: &Path) -> anyhow::Result<()> {
     let mut text = String::new();
+    let mut expected = String::new();
     for n in 0..o.count {
         let path = match o.mode {
-            Mode::Pdq => pdqm_path(&population.pdq(o.seed, n).context("no family name")?),
+            Mode::Pdq => {
+                let criteria = population.pdq(o.seed, n).context("no family name")?;
+                let path = pdqm_path(&criteria);
+                if let Some(origin) = &criteria.origin {
+                    expected.push_str(&format!(
+                        "{path}\t{}{}|{}\n",
+                        o.system_prefix, origin.domain, origin.local_id
+                    ));
+                }
+                path
+            }
             Mode::Pix => pixm_path(
                 &population.pix(o.seed, n).context("no local id")?,
                 &o.system_prefix,
@@ -235,7 +249,15 @@ fn write_paths(o: &Options, population: &Population, out: &Path) -> anyhow::Resu
         text.push_str(&path);
         text.push('\n');
     }
-    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))
+    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
+    if o.mode == Mode::Pdq {
+        let mut name = out.as_os_str().to_owned();
+        name.push(".expected");
+        let sibling = PathBuf::from(name);
+        std::fs::write(&sibling, expected)
+            .with_context(|| format!("writing {}", sibling.display()))?;
+    }
+    Ok(())
 }
 
 struct Connection {

@@ -31,6 +31,9 @@ pub struct PdqCriteria {
     pub given: Option<String>,
     /// Full birth date (year, month, day), when the query has one.
     pub birth_date: Option<(u16, u8, u8)>,
+    /// The record the query was drawn from (the patient a clerk is looking for), when it has
+    /// an identifier.
+    pub origin: Option<PixId>,
 }
 
 /// One PIX query: a local id in its domain.
@@ -214,10 +217,18 @@ impl Population {
                 _ => family = typo(&family, &mut rng),
             }
         }
+        let origin = match (&person.domain, &person.local_id) {
+            (Some(domain), Some(local_id)) => Some(PixId {
+                domain: domain.clone(),
+                local_id: local_id.clone(),
+            }),
+            _ => None,
+        };
         Some(PdqCriteria {
             family,
             given,
             birth_date: if with_date { person.birth_date } else { None },
+            origin,
         })
     }
 
@@ -350,6 +361,7 @@ mod tests {
             family: "D'ALMEIDA".into(),
             given: Some("ANNE-SOPHIE".into()),
             birth_date: Some((1980, 3, 5)),
+            origin: None,
         };
         assert_eq!(
             pdqm_path(&q),
