@@ -44,7 +44,6 @@ pub const FLAG_UPDATE_CONFLICT: &str = "update-conflict";
 pub(crate) struct Prescored {
     rev: u64,
     probe: MatchRecord,
-    terms: Vec<String>,
     scored: Vec<Scored>,
 }
 
@@ -140,16 +139,27 @@ impl Engine {
 
     fn scored(&self, probe: &MatchRecord, key: SourceKey, row: SourceRow) -> Scored {
         let prepared = MatchRecord::from_record(&row.record);
+        let rule =
+            vigie_batch::pipeline::blocking_rule_of(&BlockingRule::DEFAULT, probe, &prepared);
+        self.scored_prepared(probe, key, row, prepared, rule)
+    }
+
+    /// Scores an already prepared candidate found by `rule` (`None`: by the index only).
+    fn scored_prepared(
+        &self,
+        probe: &MatchRecord,
+        key: SourceKey,
+        row: SourceRow,
+        prepared: MatchRecord,
+        rule: Option<BlockingRule>,
+    ) -> Scored {
         let score = self.model.score(probe, &prepared);
-        let blocking =
-            vigie_batch::pipeline::blocking_rule_of(&BlockingRule::DEFAULT, probe, &prepared)
-                .map_or("index", BlockingRule::name);
         Scored {
             key,
             row,
             prepared,
             score,
-            blocking,
+            blocking: rule.map_or("index", BlockingRule::name),
         }
     }
 
@@ -166,18 +176,13 @@ impl Engine {
         let rev = self.store.committed_rev();
         let probe = MatchRecord::from_record(record);
         let scored = self.score_candidates(None, &probe, Some(&key))?;
-        let terms = blocking_terms(&probe);
-        Ok(Some(Prescored {
-            rev,
-            probe,
-            terms,
-            scored,
-        }))
+        Ok(Some(Prescored { rev, probe, scored }))
     }
 
     /// Brings pre-scored candidates up to date under the lock: the rows changed since the
     /// pre-scoring revision are dropped, then re-read and re-scored when they share a blocking
-    /// key with the probe. Falls back to a full search when the store forgot that far back.
+    /// key with the probe (as the index terms are those keys, exactly the fresh writes an index
+    /// search would return). Falls back to a full search when the store forgot that far back.
     fn refresh(
         &self,
         txn: &WriteTxn<'_>,
@@ -187,7 +192,6 @@ impl Engine {
         let Prescored {
             rev,
             probe,
-            terms,
             mut scored,
         } = pre;
         let Some(changed) = txn.sources_changed_since(rev) else {
@@ -199,7 +203,6 @@ impl Engine {
         }
         let changed: BTreeSet<SourceKey> = changed.into_iter().collect();
         scored.retain(|s| !changed.contains(&s.key));
-        let wanted: BTreeSet<&str> = terms.iter().map(String::as_str).collect();
         for k in changed {
             if &k == key {
                 continue;
@@ -208,11 +211,10 @@ impl Engine {
                 continue;
             };
             let prepared = MatchRecord::from_record(&row.record);
-            if blocking_terms(&prepared)
-                .iter()
-                .any(|t| wanted.contains(t.as_str()))
-            {
-                scored.push(self.scored(&probe, k, row));
+            let rule =
+                vigie_batch::pipeline::blocking_rule_of(&BlockingRule::DEFAULT, &probe, &prepared);
+            if rule.is_some() {
+                scored.push(self.scored_prepared(&probe, k, row, prepared, rule));
             }
         }
         sort_scored(&mut scored);
