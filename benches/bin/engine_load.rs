@@ -15,6 +15,11 @@ use anyhow::{Context, bail};
 use vigie_batch::input::{ReadOptions, read_path};
 use vigie_engine::{Actor, Engine, EngineConfig, LocalId, SearchQuery, SyncPolicy};
 
+/// mimalloc instead of the system allocator: the same allocator as the server, whose
+/// registrations this tool reproduces in-process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Args {
     data_dir: PathBuf,
     input: PathBuf,
@@ -100,6 +105,7 @@ fn main() -> anyhow::Result<()> {
         model: None,
         sync: SyncPolicy::Always,
         candidate_limit: 100,
+        cache_mb: 0,
     })?;
     let before = engine.stats()?;
     let actor = Actor {

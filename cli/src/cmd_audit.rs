@@ -332,6 +332,7 @@ fn read_store(dir: &Path) -> anyhow::Result<(Input, Model)> {
         model: None,
         sync: vigie_engine::SyncPolicy::Always,
         candidate_limit: 100,
+        cache_mb: 0,
     })
     .with_context(|| format!("opening the store in {}", dir.display()))?;
     let mut records = Vec::new();

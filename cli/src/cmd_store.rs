@@ -60,6 +60,7 @@ impl StoreArgs {
             model,
             sync,
             candidate_limit: 100,
+            cache_mb: 0,
         })
         .with_context(|| format!("opening the store in {}", self.data_dir.display()))
     }

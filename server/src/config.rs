@@ -77,6 +77,10 @@ pub struct ServerSection {
     pub demo_persons: u64,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_grace_secs: u64,
+    /// Most index candidates scored per registration and `$match` (the engine's default when 0).
+    pub candidate_limit: usize,
+    /// RocksDB block cache in MiB (the store's default when 0).
+    pub cache_mb: usize,
 }
 
 impl Default for ServerSection {
@@ -100,6 +104,8 @@ impl Default for ServerSection {
             max_results: 100,
             demo_persons: 2_000,
             shutdown_grace_secs: 10,
+            candidate_limit: 0,
+            cache_mb: 0,
         }
     }
 }

@@ -14,7 +14,6 @@ use vigie_core::ids::EnterpriseId;
 use vigie_core::matching::blocking::BlockingRule;
 use vigie_core::matching::cluster::NodeTraits;
 use vigie_core::matching::model::Decision;
-use vigie_core::matching::prepare::MatchRecord;
 use vigie_core::record::IdentityRecord;
 use vigie_store::{DecisionRow, EnterpriseRow, IndexDoc, IndexTraits, ReviewRow, SourceRow};
 
@@ -212,8 +211,7 @@ impl Engine {
                     problems.push(format!("{} is in two enterprises", key_text(key)));
                 }
                 if let Some(src) = self.store.source(key)?
-                    && let Some(i) =
-                        NodeTraits::of(&MatchRecord::from_record(&src.record)).usable_ins
+                    && let Some(i) = NodeTraits::of(&crate::prep::prepare(&src.record)).usable_ins
                 {
                     ins.insert(i);
                 }

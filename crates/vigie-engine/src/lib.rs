@@ -16,6 +16,7 @@ mod admin;
 mod audit;
 mod convert;
 mod ops;
+mod prep;
 mod query;
 mod terms;
 
@@ -56,6 +57,8 @@ pub struct EngineConfig {
     pub sync: SyncPolicy,
     /// Max candidates fetched from the index per registration or query.
     pub candidate_limit: usize,
+    /// RocksDB block cache in MiB (0: `vigie_store::DEFAULT_CACHE_MB`).
+    pub cache_mb: usize,
 }
 
 /// Who asks, from where, through what: recorded in the audit trail with every mutation and query.
@@ -380,6 +383,7 @@ impl EngineConfig {
             model: None,
             sync: SyncPolicy::Always,
             candidate_limit: DEFAULT_CANDIDATE_LIMIT,
+            cache_mb: 0,
         }
     }
 }
@@ -432,6 +436,7 @@ impl Engine {
             terms: Arc::new(terms::record_terms),
             terms_version: terms::TERMS_VERSION,
             background_commit: true,
+            cache_mb: config.cache_mb,
         };
         let (store, _report) = Store::open(options)?;
         let model = match config.model {

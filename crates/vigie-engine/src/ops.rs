@@ -119,18 +119,26 @@ impl Engine {
             .into_iter()
             .map(|t| (t, 1.0))
             .collect();
-        let hits = self.store.search_index(&terms, self.candidate_limit())?;
-        let mut out = Vec::with_capacity(hits.len());
-        for hit in hits {
-            if Some(&hit.key) == skip {
-                continue;
-            }
-            let row = match txn {
-                Some(txn) => txn.source(&hit.key)?,
-                None => self.store.source(&hit.key)?,
-            };
+        let keys: Vec<SourceKey> = self
+            .store
+            .search_index(&terms, self.candidate_limit())?
+            .into_iter()
+            .map(|hit| hit.key)
+            .filter(|key| Some(key) != skip)
+            .collect();
+        // Under the lock the transaction's own writes must be seen: one read each; outside it,
+        // one batched lookup.
+        let rows = match txn {
+            Some(txn) => keys
+                .iter()
+                .map(|key| txn.source(key))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => self.store.sources(&keys)?,
+        };
+        let mut out = Vec::with_capacity(keys.len());
+        for (key, row) in keys.into_iter().zip(rows) {
             if let Some(row) = row.filter(|r| r.active) {
-                out.push(self.scored(probe, hit.key, row));
+                out.push(self.scored(probe, key, row));
             }
         }
         sort_scored(&mut out);
@@ -138,7 +146,7 @@ impl Engine {
     }
 
     fn scored(&self, probe: &MatchRecord, key: SourceKey, row: SourceRow) -> Scored {
-        let prepared = MatchRecord::from_record(&row.record);
+        let prepared = crate::prep::prepare(&row.record);
         let rule =
             vigie_batch::pipeline::blocking_rule_of(&BlockingRule::DEFAULT, probe, &prepared);
         self.scored_prepared(probe, key, row, prepared, rule)
@@ -174,7 +182,7 @@ impl Engine {
         };
         // The revision first: every write at or before it is visible to what follows.
         let rev = self.store.committed_rev();
-        let probe = MatchRecord::from_record(record);
+        let probe = crate::prep::prepare(record);
         let scored = self.score_candidates(None, &probe, Some(&key))?;
         Ok(Some(Prescored { rev, probe, scored }))
     }
@@ -210,7 +218,7 @@ impl Engine {
             let Some(row) = txn.source(&k)?.filter(|r| r.active) else {
                 continue;
             };
-            let prepared = MatchRecord::from_record(&row.record);
+            let prepared = crate::prep::prepare(&row.record);
             let rule =
                 vigie_batch::pipeline::blocking_rule_of(&BlockingRule::DEFAULT, &probe, &prepared);
             if rule.is_some() {
@@ -257,7 +265,7 @@ impl Engine {
     fn group_traits(members: &[(SourceKey, SourceRow)]) -> NodeTraits {
         let mut t = NodeTraits::default();
         for (_, row) in members {
-            let n = NodeTraits::of(&MatchRecord::from_record(&row.record));
+            let n = NodeTraits::of(&crate::prep::prepare(&row.record));
             t.usable_ins = t.usable_ins.or(n.usable_ins);
             t.sex = t.sex.or(n.sex);
         }
@@ -360,7 +368,7 @@ impl Engine {
         let (probe, scored) = match pre {
             Some(pre) => self.refresh(txn, pre, &key)?,
             None => {
-                let probe = MatchRecord::from_record(&record);
+                let probe = crate::prep::prepare(&record);
                 let scored = self.score_candidates(Some(txn), &probe, Some(&key))?;
                 (probe, scored)
             }
@@ -473,7 +481,7 @@ impl Engine {
             // A review only when the update newly brings a candidate of another identity into
             // the review band (the previous version did not score there: no duplicate items
             // for repeated updates).
-            let before = MatchRecord::from_record(&old.record);
+            let before = crate::prep::prepare(&old.record);
             let review = self.review_candidate(txn, &key, &scored, Some(&current), |s| {
                 self.model.score(&before, &s.prepared).decision < Decision::Review
             })?;
@@ -667,8 +675,8 @@ impl Engine {
         let (ea, eb) = (ra.enterprise.clone(), rb.enterprise.clone());
         subjects.push(ea.to_string());
         txn.put_separation(a, b, None)?;
-        let probe = MatchRecord::from_record(&ra.record);
-        let other = MatchRecord::from_record(&rb.record);
+        let probe = crate::prep::prepare(&ra.record);
+        let other = crate::prep::prepare(&rb.record);
         let explanation = self.model.explain(&probe, &other);
         let decision = txn.add_decision(&DecisionRow {
             pair: (a.clone(), b.clone()),
@@ -828,8 +836,8 @@ impl Engine {
             Some(s_row) => {
                 let e_s = s_row.enterprise.clone();
                 let (ts, tm) = (
-                    NodeTraits::of(&MatchRecord::from_record(&s_row.record)),
-                    NodeTraits::of(&MatchRecord::from_record(&m_row.record)),
+                    NodeTraits::of(&crate::prep::prepare(&s_row.record)),
+                    NodeTraits::of(&crate::prep::prepare(&m_row.record)),
                 );
                 if conflict(ts.usable_ins, tm.usable_ins) {
                     return Err(EngineError::Conflict(

@@ -14,8 +14,8 @@
 //! quarter of those examined still held hits — a specific query (names and birth date) stops
 //! after the first round, a broad one (a common family name alone) goes on as before. The
 //! birth date and sex of a candidate are checked on the index's copy of them before its row is
-//! read (most candidates of a specific query are homonyms born on another day), and name keys
-//! are shared between the candidates of one query.
+//! read (most candidates of a specific query are homonyms born on another day), the rows of a
+//! round are read in one batched lookup, and name keys come from the thread's name cache.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -24,7 +24,6 @@ use vigie_core::ids::{EnterpriseId, RecordId};
 use vigie_core::ins::Ins;
 use vigie_core::matching::comparison::{ComparisonKind, birth_date_level, compare, level};
 use vigie_core::matching::model::Decision;
-use vigie_core::matching::prepare::{MatchRecord, NameCache};
 use vigie_core::record::IdentityRecord;
 use vigie_core::sex::Sex;
 use vigie_core::status::IdentityState;
@@ -150,7 +149,7 @@ impl Engine {
                 "a search needs at least one criterion".into(),
             ));
         }
-        let probe = MatchRecord::from_record(&probe_record);
+        let probe = crate::prep::prepare(&probe_record);
         let mut terms = Vec::new();
         field_terms(&probe_record, &probe, &mut terms);
         // Boosts: identifiers and exact keys weigh more than phonetic keys. The sex is a filter
@@ -208,7 +207,6 @@ impl Engine {
         let max_candidates = (limit * 10).clamp(100, MAX_QUERY_CANDIDATES);
         let mut n_candidates = FIRST_QUERY_CANDIDATES.min(max_candidates);
         let mut examined: HashSet<SourceKey> = HashSet::new();
-        let mut names = NameCache::with_capacity(4 * MAX_QUERY_CANDIDATES);
         let mut best: BTreeMap<EnterpriseId, (f64, Decision)> = BTreeMap::new();
         loop {
             let found = self
@@ -216,17 +214,21 @@ impl Engine {
                 .search_index_filtered(&weighted, n_candidates, &accept)?;
             let tail = n_candidates - n_candidates / 4;
             let mut tail_hits = 0usize;
-            for hit in found.hits {
-                if !examined.insert(hit.key.clone()) {
-                    continue;
-                }
-                let Some(row) = self.store.source(&hit.key)?.filter(|r| r.active) else {
+            let fresh: Vec<_> = found
+                .hits
+                .into_iter()
+                .filter(|hit| examined.insert(hit.key.clone()))
+                .collect();
+            let keys: Vec<SourceKey> = fresh.iter().map(|hit| hit.key.clone()).collect();
+            let rows = self.store.sources(&keys)?;
+            for (hit, row) in fresh.into_iter().zip(rows) {
+                let Some(row) = row.filter(|r| r.active) else {
                     continue;
                 };
                 if !accept(&IndexTraits::of(&row.record)) {
                     continue;
                 }
-                let candidate = MatchRecord::from_record_cached(&row.record, &mut names);
+                let candidate = crate::prep::prepare(&row.record);
                 let vector = compare(&probe, &candidate);
                 if kinds.iter().any(|k| contradicts(*k, vector.level(*k))) {
                     continue;
@@ -312,7 +314,7 @@ impl Engine {
         limit: usize,
     ) -> Result<Vec<SearchHit>, EngineError> {
         let limit = if limit == 0 { DEFAULT_LIMIT } else { limit };
-        let prepared = MatchRecord::from_record(probe);
+        let prepared = crate::prep::prepare(probe);
         let scored = self.score_candidates(None, &prepared, None)?;
         let mut best: BTreeMap<EnterpriseId, (f64, Decision)> = BTreeMap::new();
         for s in scored {

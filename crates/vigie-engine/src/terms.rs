@@ -111,7 +111,7 @@ pub(crate) fn document_terms(r: &IdentityRecord, m: &MatchRecord) -> Vec<String>
 
 /// Every index term of a record, preparing it first (the store's terms function).
 pub(crate) fn record_terms(r: &IdentityRecord) -> Vec<String> {
-    document_terms(r, &MatchRecord::from_record(r))
+    document_terms(r, &crate::prep::prepare(r))
 }
 
 #[cfg(test)]

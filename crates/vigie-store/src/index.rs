@@ -21,11 +21,16 @@ use std::time::Duration;
 use parking_lot::{Mutex, RwLock};
 use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::columnar::Column;
+use tantivy::index::SegmentId;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::store::Compressor;
+use tantivy::{
+    Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, SegmentReader, TantivyDocument,
+    Term,
+};
 use vigie_core::date::PartialDate;
 use vigie_core::record::IdentityRecord;
 use vigie_core::sex::Sex;
@@ -35,7 +40,19 @@ use crate::{SourceKey, StoreError};
 /// Schema version written in every commit payload; another value triggers a rebuild.
 /// 2: term frequencies indexed (so that disjunctions run as block-max WAND, see
 /// `CandidateIndex::search`), birth date and sex as fast fields.
-pub const INDEX_SCHEMA: u32 = 2;
+/// 3: the document store (keys only) uncompressed, in small blocks (see [`index_settings`]).
+pub const INDEX_SCHEMA: u32 = 3;
+
+/// Index settings: the document store holds only the keys (a few dozen bytes each) and a search
+/// reads one per candidate at random, so it is kept uncompressed in 2 KiB blocks — tantivy's
+/// default (LZ4 over 16 KiB) decompressed a whole block for every key read.
+fn index_settings() -> IndexSettings {
+    IndexSettings {
+        docstore_compression: Compressor::None,
+        docstore_blocksize: 2048,
+        ..IndexSettings::default()
+    }
+}
 
 /// Interval of the background commit.
 pub const COMMIT_INTERVAL: Duration = Duration::from_millis(200);
@@ -191,7 +208,18 @@ pub(crate) struct CandidateIndex {
     state: Mutex<WriterState>,
     overlay: RwLock<HashMap<SourceKey, OverlayEntry>>,
     terms_version: u32,
+    /// Birth date and sex columns of each segment met, opened once: opening a column reads
+    /// its whole block table, which cost more than the lookups of a search. A segment's
+    /// columns never change (deletions only hide documents); the map is emptied when it
+    /// outgrows [`MAX_CACHED_SEGMENTS`] (merged-away segments).
+    columns: Mutex<HashMap<SegmentId, TraitColumns>>,
 }
+
+/// The birth date and sex columns of one segment.
+type TraitColumns = (Column<u64>, Column<u64>);
+
+/// Segments whose columns are kept (far more than an index holds at once).
+const MAX_CACHED_SEGMENTS: usize = 256;
 
 /// A 64-bit hash of a key (the overlay's shadow set).
 fn key_hash(key: &SourceKey) -> u64 {
@@ -269,7 +297,9 @@ impl CandidateIndex {
             return Ok(None);
         };
         let (expected, _, _) = schema();
-        if index.schema() != expected {
+        if index.schema() != expected
+            || index.settings().docstore_compression != index_settings().docstore_compression
+        {
             return Ok(None);
         }
         match CandidateIndex::from_index(index, seq, terms_version) {
@@ -288,7 +318,11 @@ impl CandidateIndex {
         }
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(e.to_string()))?;
         let (schema, _, _) = schema();
-        let index = Index::create_in_dir(dir, schema).map_err(index_err)?;
+        let index = Index::builder()
+            .schema(schema)
+            .settings(index_settings())
+            .create_in_dir(dir)
+            .map_err(index_err)?;
         let open = CandidateIndex::from_index(index, 0, terms_version)?;
         open.commit_with_seq(0)?;
         Ok(open)
@@ -323,6 +357,7 @@ impl CandidateIndex {
             }),
             overlay: RwLock::new(HashMap::new()),
             terms_version,
+            columns: Mutex::new(HashMap::new()),
         })
     }
 
@@ -410,7 +445,7 @@ impl CandidateIndex {
     }
 
     /// Bulk load: every document through a writer with a large heap, then one commit with
-    /// `seq`. Existing documents with the same keys are replaced; all others too when `clear`.
+    /// `seq` and a merge into one segment. Existing documents with the same keys are replaced; all others too when `clear`.
     pub(crate) fn bulk_load(
         &self,
         docs: &mut dyn Iterator<Item = (SourceKey, IndexDoc)>,
@@ -440,6 +475,13 @@ impl CandidateIndex {
             let mut prepared = bulk.prepare_commit().map_err(index_err)?;
             prepared.set_payload(&self.payload(seq));
             prepared.commit().map_err(index_err)?;
+            // One segment: a search runs its term lookups and its top-k once per segment, so the
+            // few large segments the bulk writer leaves would multiply its cost (the merge keeps
+            // the commit payload).
+            let segments = self.index.searchable_segment_ids().map_err(index_err)?;
+            if segments.len() > 1 {
+                bulk.merge(&segments).wait().map_err(index_err)?;
+            }
             bulk.wait_merging_threads().map_err(index_err)?;
             Ok(count)
         })();
@@ -530,18 +572,14 @@ impl CandidateIndex {
         hits.reserve(top.len());
         let mut seen: BTreeSet<SourceKey> = BTreeSet::new();
         let considered = top.len();
-        // Fast-field columns of the segments met, opened once per search.
-        let mut columns: HashMap<u32, (Column<u64>, Column<u64>)> = HashMap::new();
+        // Fast-field columns of the segments met, looked up once per search.
+        let mut columns: HashMap<u32, TraitColumns> = HashMap::new();
         for (rank, (score, address)) in top.into_iter().enumerate() {
             if let Some(accept) = accept {
                 let (dates, sexes) = match columns.entry(address.segment_ord) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::hash_map::Entry::Vacant(e) => {
-                        let fast = searcher.segment_reader(address.segment_ord).fast_fields();
-                        e.insert((
-                            fast.u64(DATE_FIELD).map_err(index_err)?,
-                            fast.u64(SEX_FIELD).map_err(index_err)?,
-                        ))
+                        e.insert(self.trait_columns(searcher.segment_reader(address.segment_ord))?)
                     }
                 };
                 let traits = IndexTraits::from_values(
@@ -566,6 +604,25 @@ impl CandidateIndex {
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.key.cmp(&b.key)));
         Ok(IndexSearch { hits, considered })
+    }
+
+    /// The birth date and sex columns of a segment (see [`CandidateIndex::columns`]).
+    fn trait_columns(&self, segment: &SegmentReader) -> Result<TraitColumns, StoreError> {
+        let id = segment.segment_id();
+        if let Some(found) = self.columns.lock().get(&id) {
+            return Ok(found.clone());
+        }
+        let fast = segment.fast_fields();
+        let opened = (
+            fast.u64(DATE_FIELD).map_err(index_err)?,
+            fast.u64(SEX_FIELD).map_err(index_err)?,
+        );
+        let mut columns = self.columns.lock();
+        if columns.len() >= MAX_CACHED_SEGMENTS {
+            columns.clear();
+        }
+        columns.insert(id, opened.clone());
+        Ok(opened)
     }
 
     /// Every key in the committed index, with the number of documents (duplicates show as a

@@ -44,6 +44,7 @@ fn options(dir: &std::path::Path) -> StoreOptions {
         terms: Arc::new(terms),
         terms_version: 1,
         background_commit: false,
+        cache_mb: 16,
     }
 }
 

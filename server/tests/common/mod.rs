@@ -131,6 +131,7 @@ pub fn open_engine(dir: &std::path::Path) -> Arc<Engine> {
             model: None,
             sync: SyncPolicy::Never,
             candidate_limit: 50,
+            cache_mb: 16,
         })
         .expect("engine opens on a temp dir"),
     )

@@ -135,6 +135,7 @@ impl Harness {
             model: None,
             sync: SyncPolicy::Never,
             candidate_limit: 500,
+            cache_mb: 16,
         })
         .unwrap();
         let domains = DomainRegistry::new(&config.domains);
