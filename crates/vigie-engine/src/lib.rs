@@ -19,7 +19,7 @@ mod ops;
 mod query;
 mod terms;
 
-pub use audit::{AuditAnchor, AuditPrune};
+pub use audit::{AuditAnchor, AuditPrune, AuditVerification};
 pub use ops::{FLAG_DOUBLON, FLAG_INS_COLLISION, FLAG_LINK_REFUSED, FLAG_UPDATE_CONFLICT};
 pub use query::{DEFAULT_LIMIT, MAX_QUERY_CANDIDATES};
 
