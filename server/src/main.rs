@@ -185,7 +185,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
         stopped(stop_rx.clone()),
     ));
     let notifier = tokio::spawn(mllp::notifier::run(mllp_state, stopped(stop_rx.clone())));
-    // One watcher reloads the certificate both listeners resolve at each handshake.
+    // One watcher reloads the certificate and client CA both listeners consult at each
+    // handshake.
     let reloader = server_tls.map(|server_tls| {
         let stop = stopped(stop_rx.clone());
         tokio::spawn(async move { server_tls.watch(stop).await })

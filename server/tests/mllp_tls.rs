@@ -1,9 +1,11 @@
 //! MLLP over TLS on 127.0.0.1 with certificates made by rcgen: an ITI-8 feed and an ITI-9
 //! query, a client without a certificate refused at the handshake, sources bound to a client
 //! certificate (and by address, over TLS and plain TCP), the audit trail naming the client
-//! certificate of each message, and the hot reload of the server certificate (new connections
+//! certificate of each message, the hot reload of the server certificate (new connections
 //! see the new one, established ones go on, a broken file is refused and the current
-//! certificate kept).
+//! certificate kept) and of the client CA bundle (a certificate of a new CA is refused before
+//! the bundle is replaced and served after; one of the old CA then neither connects nor
+//! resumes its session).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -20,6 +22,7 @@ use rcgen::{
 };
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::io::AsyncWriteExt;
 use vigie_server::config::{Config, SourceConfig, TlsSection};
 use vigie_server::tls::ServerTls;
 
@@ -76,6 +79,10 @@ impl Pki {
 
     fn key_path(&self) -> PathBuf {
         self.dir.path().join("server.key")
+    }
+
+    fn ca_path(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
     }
 
     fn section(&self, require_client_cert: bool) -> TlsSection {
@@ -493,6 +500,106 @@ async fn the_server_certificate_is_reloaded_without_dropping_connections() {
     let key_body = key.lines().nth(1).unwrap();
     assert!(!text.contains(key_body) && !text.contains("PRIVATE KEY"));
 
+    stop_watch.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), watcher)
+        .await
+        .expect("the watcher stops")
+        .unwrap();
+    server.stop().await;
+}
+
+/// True when a client with this configuration gets an `AA` for an A01 over a new connection;
+/// with `resumed`, also whether that connection resumed an earlier session.
+async fn served(
+    server: &TestServer,
+    config: Arc<rustls::ClientConfig>,
+    control: &str,
+) -> (bool, bool) {
+    let Ok(mut client) = TlsClient::connect_tls(server.addr, config).await else {
+        return (false, false);
+    };
+    // Framed by hand: a refused client may find the connection already closed.
+    let frame = [
+        &b"\x0b"[..],
+        a01("HOSP_A", control, &format!("{control}^^^CHU-A^PI")).as_bytes(),
+        b"\x1c\r",
+    ]
+    .concat();
+    let written = async {
+        client.stream.write_all(&frame).await?;
+        client.stream.flush().await
+    };
+    if written.await.is_err() {
+        return (false, false);
+    }
+    let served = matches!(client.try_recv().await, Ok(Some(ack)) if field(&ack, "MSA", 1) == "AA");
+    let resumed =
+        client.stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+    (served, resumed)
+}
+
+#[tokio::test]
+async fn the_client_ca_is_reloaded_for_new_connections() {
+    logs();
+    let pki = Pki::new();
+    // Another CA: its client certificate is presented to a server that trusts `pki`'s CA.
+    let next = Pki::new();
+    let config = tls_config(vec![bound_source("HOSP_A", "clinic-a", &["CHU-A"])]);
+    let (server, server_tls) = tls_server(&pki, config).await;
+    let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
+    let watcher = {
+        let server_tls = server_tls.clone();
+        tokio::spawn(async move {
+            server_tls
+                .watch(async move {
+                    let _ = watch_stopped.await;
+                })
+                .await;
+        })
+    };
+    // Each configuration is reused, so its client tries to resume its last session.
+    let old_ca_client = pki.client_config(Some(&pki.client("clinic-a")));
+    let new_ca_client = pki.client_config(Some(&next.client("clinic-a")));
+
+    assert_eq!(
+        served(&server, old_ca_client.clone(), "C1").await,
+        (true, false)
+    );
+    assert_eq!(
+        served(&server, old_ca_client.clone(), "C2").await,
+        (true, true)
+    );
+    assert!(!served(&server, new_ca_client.clone(), "C3").await.0);
+
+    // A broken bundle: refused (logged), the current one kept.
+    let refusals = |text: &str| text.matches("new client CA refused").count();
+    let before = refusals(&log_text());
+    replace(&pki.ca_path(), "-----BEGIN CERTIFICATE-----\nbroken\n");
+    eventually("the broken bundle is refused", || async move {
+        refusals(&log_text()) > before
+    })
+    .await;
+    assert!(served(&server, old_ca_client.clone(), "C4").await.0);
+    assert!(!served(&server, new_ca_client.clone(), "C5").await.0);
+    assert_eq!(server_tls.client_ca().unwrap().generation(), 0);
+
+    // The new CA replaces the old one: its client is served, the old CA's client neither
+    // connects nor resumes the session verified under the old bundle.
+    replace(&pki.ca_path(), &next.ca.pem());
+    let (server_ref, new_ref) = (&server, &new_ca_client);
+    eventually("a client of the new CA is served", move || async move {
+        served(server_ref, new_ref.clone(), "C6").await.0
+    })
+    .await;
+    assert_eq!(server_tls.client_ca().unwrap().generation(), 1);
+    assert_eq!(
+        served(&server, old_ca_client.clone(), "C7").await,
+        (false, false)
+    );
+    assert!(served(&server, new_ca_client.clone(), "C8").await.0);
+
+    let text = log_text();
+    assert!(text.contains("client CA reloaded"), "{text}");
     stop_watch.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), watcher)
         .await
