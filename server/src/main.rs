@@ -152,6 +152,15 @@ async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(mllp_tls) = mllp_tls_config {
         mllp_state = mllp_state.with_tls(mllp_tls);
     }
+    if let Some(server_tls) = &server_tls {
+        mllp_state = mllp_state.with_client_identity(server_tls.certificate().clone());
+    }
+    // ITI-10 consumers over TLS: refuse to start on unusable settings.
+    let default_ca = config.tls.as_ref().and_then(|t| t.client_ca.as_deref());
+    for consumer in &config.consumers {
+        mllp::notifier::link(consumer, mllp_state.client_identity(), default_ca)
+            .with_context(|| format!("ITI-10 consumer {}", consumer.name))?;
+    }
     let retention = config
         .audit
         .retention()

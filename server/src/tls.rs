@@ -241,6 +241,22 @@ impl ServerCert {
     }
 }
 
+/// The server certificate is also Vigie's client certificate towards mTLS peers (ITI-10
+/// consumers), reloaded alike.
+impl rustls::client::ResolvesClientCert for ServerCert {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        Some(self.current())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
 impl ResolvesServerCert for ServerCert {
     fn resolve(&self, _client_hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         Some(self.current())

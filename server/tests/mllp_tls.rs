@@ -5,7 +5,8 @@
 //! see the new one, established ones go on, a broken file is refused and the current
 //! certificate kept) and of the client CA bundle (a certificate of a new CA is refused before
 //! the bundle is replaced and served after; one of the old CA then neither connects nor
-//! resumes its session).
+//! resumes its session), and ITI-10 notifications to a consumer over mutual TLS (delivered to
+//! a trusted consumer; nothing delivered, the outbox kept, to one whose certificate is not).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,8 +24,9 @@ use rcgen::{
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::AsyncWriteExt;
-use vigie_server::config::{Config, SourceConfig, TlsSection};
-use vigie_server::tls::ServerTls;
+use vigie_server::config::{Config, ConsumerConfig, SourceConfig, TlsSection};
+use vigie_server::mllp::notifier;
+use vigie_server::tls::{ServerCert, ServerTls};
 
 /// A test CA, the server's files and client identities (certificate PEM, key PEM).
 struct Pki {
@@ -604,6 +606,182 @@ async fn the_client_ca_is_reloaded_for_new_connections() {
     tokio::time::timeout(Duration::from_secs(10), watcher)
         .await
         .expect("the watcher stops")
+        .unwrap();
+    server.stop().await;
+}
+
+impl Pki {
+    /// A certificate for `localhost` usable both as server and client certificate.
+    fn dual_identity(&self) -> (String, String) {
+        let mut params = CertificateParams::new(vec!["localhost".into()]).unwrap();
+        params.distinguished_name.push(DnType::CommonName, "vigie");
+        params.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.ca).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+
+    /// A consumer's TLS acceptor: its certificate from this CA, client certificates of
+    /// `client_ca` required.
+    fn consumer_acceptor(&self, client_ca: &Pki) -> tokio_rustls::TlsAcceptor {
+        let (cert, key) = self.server_identity();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(client_ca.ca.der().clone()).unwrap();
+        let provider = vigie_server::tls::crypto_provider();
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider.clone(),
+        )
+        .build()
+        .unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(
+                vec![CertificateDer::from_pem_slice(cert.as_bytes()).unwrap()],
+                PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap(),
+            )
+            .unwrap();
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    }
+}
+
+/// A server whose notifier sends to one TLS consumer at `address`, trusting `pki`'s CA and
+/// presenting a certificate of `pki` (both usages).
+async fn notifying_server(
+    pki: &Pki,
+    address: String,
+) -> (
+    TestServer,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let mut config = conformance_config();
+    config.sources = vec![source("HOSP_A", &["CHU-A"])];
+    config.consumers = vec![ConsumerConfig {
+        name: "XREF_TLS".to_owned(),
+        address,
+        domains: Vec::new(),
+        tls: true,
+        ca: Some(pki.ca_path()),
+        server_name: Some("localhost".to_owned()),
+    }];
+    config.mllp.notify_poll_ms = 20;
+    let (cert, key) = pki.dual_identity();
+    let (cert_path, key_path) = (
+        pki.dir.path().join("vigie.pem"),
+        pki.dir.path().join("vigie.key"),
+    );
+    std::fs::write(&cert_path, cert).unwrap();
+    std::fs::write(&key_path, key).unwrap();
+    let identity = Arc::new(ServerCert::load(&cert_path, &key_path).unwrap());
+    let server = TestServer::start(config).await;
+    let state = server.state.clone().with_client_identity(identity);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(notifier::run(state, async move {
+        let _ = stop_rx.await;
+    }));
+    let ack = server
+        .client()
+        .await
+        .send(a01("HOSP_A", "T1", "T-1^^^CHU-A^PI").as_bytes())
+        .await;
+    assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+    (server, stop_tx, task)
+}
+
+async fn read_frame<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = Vec::new();
+    loop {
+        if let Some(end) = buffer.windows(2).position(|w| w == b"\x1c\r") {
+            let start = buffer.iter().position(|b| *b == 0x0b)? + 1;
+            return Some(String::from_utf8_lossy(&buffer[start..end]).into_owned());
+        }
+        let mut chunk = [0u8; 4096];
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn iti10_notifications_reach_a_consumer_over_mutual_tls() {
+    let pki = Pki::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    // The consumer trusts Vigie's CA for client certificates.
+    let acceptor = pki.consumer_acceptor(&pki);
+    let (server, stop, task) =
+        notifying_server(&pki, listener.local_addr().unwrap().to_string()).await;
+    let (tcp, _) = listener.accept().await.unwrap();
+    let mut stream = acceptor.accept(tcp).await.expect("mutual TLS handshake");
+    let client_cn = stream.get_ref().1.peer_certificates().unwrap()[0].to_vec();
+    assert_eq!(
+        client_cn,
+        der_of(&std::fs::read_to_string(pki.dir.path().join("vigie.pem")).unwrap())
+    );
+    let notification = read_frame(&mut stream).await.expect("an A31 over TLS");
+    assert_eq!(field(&notification, "MSH", 9), "ADT^A31^ADT_A05");
+    assert_eq!(field(&notification, "MSH", 5), "XREF_TLS");
+    assert!(
+        field(&notification, "PID", 3).starts_with("T-1^^^CHU-A"),
+        "{notification}"
+    );
+    let control = field(&notification, "MSH", 10);
+    let ack = format!(
+        "\x0bMSH|^~\\&|XREF_TLS||VIGIE|VIGIE|2024||ACK^A31^ACK|A1|P|2.5\rMSA|AA|{control}\r\x1c\r"
+    );
+    stream.write_all(ack.as_bytes()).await.unwrap();
+    stream.flush().await.unwrap();
+    eventually("the outbox is acknowledged", || async {
+        server
+            .state
+            .engine()
+            .notifications(0, 10)
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .unwrap()
+        .unwrap();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_untrusted_iti10_consumer_gets_nothing_and_the_outbox_is_kept() {
+    let pki = Pki::new();
+    // The consumer's certificate comes from a CA Vigie does not trust.
+    let stranger = Pki::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let acceptor = stranger.consumer_acceptor(&pki);
+    let (server, stop, task) =
+        notifying_server(&pki, listener.local_addr().unwrap().to_string()).await;
+    // Two attempts (the first and a retry): each handshake fails, nothing is read.
+    for _ in 0..2 {
+        let (tcp, _) = listener.accept().await.unwrap();
+        match acceptor.accept(tcp).await {
+            Err(_) => {}
+            Ok(mut stream) => assert_eq!(read_frame(&mut stream).await, None),
+        }
+    }
+    let pending = server.state.engine().notifications(0, 10).unwrap();
+    assert_eq!(
+        pending.len(),
+        1,
+        "the notification stays in the outbox for a retry"
+    );
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .unwrap()
         .unwrap();
     server.stop().await;
 }
