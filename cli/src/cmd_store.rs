@@ -18,7 +18,8 @@ use vigie_batch::output::{canonical_header, canonical_row};
 use vigie_core::ids::{DomainId, EnterpriseId, LocalId};
 use vigie_core::matching::model::Model;
 use vigie_engine::{
-    Actor, DecisionId, Engine, EngineConfig, MergeId, Resolution, ReviewId, SourceKey, SyncPolicy,
+    Actor, AuditAnchor, DecisionId, Engine, EngineConfig, MergeId, Resolution, ReviewId, SourceKey,
+    SyncPolicy,
 };
 
 use crate::input_args::{InputArgs, print_report};
@@ -223,7 +224,7 @@ pub struct VerifyArgs {
 pub fn verify(args: &VerifyArgs) -> anyhow::Result<i32> {
     let engine = args.store.open(None, SyncPolicy::Always)?;
     let report = engine.verify()?;
-    let chain = engine.verify_audit_chain()?;
+    let chain = engine.check_audit_chain()?;
     println!(
         "{} source identities, {} enterprise identities checked",
         report.sources, report.enterprises
@@ -231,14 +232,17 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<i32> {
     for problem in &report.problems {
         println!("problem: {problem}");
     }
-    match chain {
+    match chain.result {
         Ok(last) => println!(
             "audit trail: {}, hash chain intact",
-            trail_extent(&engine, last)?
+            trail_extent(chain.anchor.as_ref(), last)
         ),
         Err(seq) => println!("audit trail: hash chain BROKEN at record {seq}"),
     }
-    Ok(i32::from(!report.problems.is_empty() || chain.is_err()))
+    println!("audit trail: {}", anchor_line(chain.anchor.as_ref()));
+    Ok(i32::from(
+        !report.problems.is_empty() || chain.result.is_err(),
+    ))
 }
 
 /// `vigie index …`.
@@ -548,8 +552,8 @@ pub struct AuditLogExportArgs {
 }
 
 /// How many records the trail holds and where it starts, for the verify messages.
-fn trail_extent(engine: &Engine, last: u64) -> anyhow::Result<String> {
-    Ok(match engine.audit_anchor()? {
+fn trail_extent(anchor: Option<&AuditAnchor>, last: u64) -> String {
+    match anchor {
         None => format!("{last} records"),
         Some(anchor) => format!(
             "{} records (seq {} to {last}; the {} before were deleted by retention)",
@@ -557,22 +561,39 @@ fn trail_extent(engine: &Engine, last: u64) -> anyhow::Result<String> {
             anchor.seq + 1,
             anchor.seq
         ),
-    })
+    }
 }
 
-/// `vigie audit-log verify`.
+/// The retention anchor line of the verify messages.
+fn anchor_line(anchor: Option<&AuditAnchor>) -> String {
+    match anchor {
+        None => "retention anchor: none (never pruned; the chain starts at record 1)".to_owned(),
+        Some(anchor) => format!(
+            "retention anchor: seq {} hash {} (pruned at {} ms, records before {} ms deleted)",
+            anchor.seq, anchor.hash, anchor.pruned_at_ms, anchor.before_ms
+        ),
+    }
+}
+
+/// `vigie audit-log verify`: the chain's state and the retention anchor it was verified from.
 pub fn audit_log_verify(args: &VerifyArgs) -> anyhow::Result<i32> {
     let engine = args.store.open(None, SyncPolicy::Always)?;
-    match engine.verify_audit_chain()? {
+    let check = engine.check_audit_chain()?;
+    let code = match check.result {
         Ok(last) => {
-            println!("audit trail intact: {}", trail_extent(&engine, last)?);
-            Ok(0)
+            println!(
+                "audit trail intact: {}",
+                trail_extent(check.anchor.as_ref(), last)
+            );
+            0
         }
         Err(seq) => {
             println!("audit trail ALTERED: the hash chain breaks at record {seq}");
-            Ok(1)
+            1
         }
-    }
+    };
+    println!("{}", anchor_line(check.anchor.as_ref()));
+    Ok(code)
 }
 
 /// `vigie audit-log prune`.

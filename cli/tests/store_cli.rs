@@ -176,7 +176,12 @@ fn import_then_operate_on_the_store() {
         assert!(waterfall.contains("model"), "{waterfall}");
     }
 
-    assert!(ok(d, &["audit-log", "verify", "--data-dir", "store"]).contains("intact"));
+    let verify = ok(d, &["audit-log", "verify", "--data-dir", "store"]);
+    assert!(verify.contains("intact"), "{verify}");
+    assert!(
+        verify.contains("retention anchor: none (never pruned"),
+        "{verify}"
+    );
     ok(
         d,
         &[
@@ -314,6 +319,24 @@ fn audit_log_prune_deletes_old_records_and_the_trail_still_verifies() {
     assert_eq!(lines[0]["action"], "audit-prune");
     assert_eq!(lines[0]["who"], "civ");
     assert_eq!(lines[0]["subjects"][0], "count=1");
+    // Verify names the anchor the prune recorded (seq and hash of the last deleted record).
+    let anchor_hash = lines[0]["subjects"][2]
+        .as_str()
+        .unwrap()
+        .strip_prefix("anchor=")
+        .unwrap()
+        .to_owned();
+    assert_eq!(anchor_hash.len(), 64);
+    let verify = ok(d, &["audit-log", "verify", "--data-dir", "store"]);
+    assert!(
+        verify.contains(&format!("retention anchor: seq 1 hash {anchor_hash} ")),
+        "{verify}"
+    );
+    let verify = ok(d, &["verify", "--data-dir", "store"]);
+    assert!(
+        verify.contains(&format!("retention anchor: seq 1 hash {anchor_hash} ")),
+        "{verify}"
+    );
     // A second prune continues from the anchor.
     let (stdout, _) = prune("0");
     assert!(stdout.contains("(through seq 2)"), "{stdout}");

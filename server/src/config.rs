@@ -182,6 +182,16 @@ pub struct ConsumerConfig {
     /// Domains whose identifiers the consumer receives (empty: all).
     #[serde(default)]
     pub domains: Vec<String>,
+    /// Send over TLS (the server's `[tls]` certificate, when configured, is presented as
+    /// client certificate).
+    #[serde(default)]
+    pub tls: bool,
+    /// PEM bundle of the CAs trusted for this consumer's certificate (default: `tls.client_ca`).
+    #[serde(default)]
+    pub ca: Option<PathBuf>,
+    /// Name the consumer's certificate must carry (default: the host part of `address`).
+    #[serde(default)]
+    pub server_name: Option<String>,
 }
 
 /// An HTTP client and its rights.

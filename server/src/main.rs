@@ -159,6 +159,15 @@ async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(mllp_tls) = mllp_tls_config {
         mllp_state = mllp_state.with_tls(mllp_tls);
     }
+    if let Some(server_tls) = &server_tls {
+        mllp_state = mllp_state.with_client_identity(server_tls.certificate().clone());
+    }
+    // ITI-10 consumers over TLS: refuse to start on unusable settings.
+    let default_ca = config.tls.as_ref().and_then(|t| t.client_ca.as_deref());
+    for consumer in &config.consumers {
+        mllp::notifier::link(consumer, mllp_state.client_identity(), default_ca)
+            .with_context(|| format!("ITI-10 consumer {}", consumer.name))?;
+    }
     let retention = config
         .audit
         .retention()
@@ -192,7 +201,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
         stopped(stop_rx.clone()),
     ));
     let notifier = tokio::spawn(mllp::notifier::run(mllp_state, stopped(stop_rx.clone())));
-    // One watcher reloads the certificate both listeners resolve at each handshake.
+    // One watcher reloads the certificate and client CA both listeners consult at each
+    // handshake.
     let reloader = server_tls.map(|server_tls| {
         let stop = stopped(stop_rx.clone());
         tokio::spawn(async move { server_tls.watch(stop).await })

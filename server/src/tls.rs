@@ -9,23 +9,37 @@
 //! files every `tls.reload_interval_secs` and swaps in the new pair when their content changed
 //! and it is usable (both parse, the key matches the certificate); otherwise the refusal is
 //! logged (file and cause, never key material) and the current pair kept. Established
-//! connections are never touched: the new certificate is seen by new handshakes only. The
-//! client CA bundle is read at start-up only.
+//! connections are never touched: the new certificate is seen by new handshakes only.
+//!
+//! The client CA bundle (`tls.client_ca`) is reloaded the same way, on the same poll: both
+//! listeners verify client certificates through a [`ClientCa`], whose verifiers are rebuilt
+//! when the file's content changed and it holds at least one usable certificate; a broken
+//! new bundle is refused (logged, file and cause only) and the current verifiers kept. When a
+//! new bundle is taken, the TLS sessions cached for resumption are dropped, so a client whose
+//! certificate the new bundle no longer trusts cannot resume a session verified under the old
+//! one (it must do a full handshake, and is refused).
 
 use std::fmt;
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
+use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::server::{
+    ClientHello, ResolvesServerCert, ServerSessionMemoryCache, StoresServerSessions,
+    WebPkiClientVerifier,
+};
 use rustls::sign::CertifiedKey;
-use rustls::{RootCertStore, ServerConfig};
+use rustls::{
+    DigitallySignedStruct, DistinguishedName, RootCertStore, ServerConfig, SignatureScheme,
+};
 
 use crate::config::{MllpSection, TlsSection};
 
@@ -204,21 +218,42 @@ impl ServerCert {
                 () = &mut shutdown => return,
                 _ = ticks.tick() => {}
             }
-            let cert = self.clone();
-            match tokio::task::spawn_blocking(move || cert.reload()).await {
-                Ok(Ok(Reload::Unchanged)) => {}
-                Ok(Ok(Reload::Reloaded)) => {
-                    tracing::info!(
-                        file = %self.cert_path.display(),
-                        "server certificate reloaded"
-                    );
-                }
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "new server certificate refused, the current one is kept");
-                }
-                Err(error) => tracing::error!(%error, "server certificate reload failed"),
-            }
+            self.clone().reload_logged().await;
         }
+    }
+
+    /// [`ServerCert::reload`] on the blocking pool, logging a new certificate or a refused one.
+    async fn reload_logged(self: Arc<Self>) {
+        let cert = self.clone();
+        match tokio::task::spawn_blocking(move || cert.reload()).await {
+            Ok(Ok(Reload::Unchanged)) => {}
+            Ok(Ok(Reload::Reloaded)) => {
+                tracing::info!(
+                    file = %self.cert_path.display(),
+                    "server certificate reloaded"
+                );
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "new server certificate refused, the current one is kept");
+            }
+            Err(error) => tracing::error!(%error, "server certificate reload failed"),
+        }
+    }
+}
+
+/// The server certificate is also Vigie's client certificate towards mTLS peers (ITI-10
+/// consumers), reloaded alike.
+impl rustls::client::ResolvesClientCert for ServerCert {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        Some(self.current())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
     }
 }
 
@@ -228,12 +263,355 @@ impl ResolvesServerCert for ServerCert {
     }
 }
 
-/// The `[tls]` material: the reloadable server certificate and the client CA roots, from which
-/// the HTTPS and MLLP rustls configurations are built (sharing the certificate).
+/// Sessions each rustls configuration keeps for resumption (rustls' default).
+const RESUMABLE_SESSIONS: usize = 256;
+
+/// The hint lists (CA subject names sent in a certificate request) of every distinct bundle
+/// loaded, append-only: a handshake borrows the current one for as long as the verifier lives
+/// ([`ClientCertVerifier::root_hint_subjects`] returns a borrow), so none is ever dropped while
+/// the [`ClientCa`] lives. Reloading a bundle with the same subjects reuses its entry.
+struct HintChain {
+    hints: Vec<DistinguishedName>,
+    next: OnceLock<Box<HintChain>>,
+}
+
+impl HintChain {
+    fn new(hints: Vec<DistinguishedName>) -> HintChain {
+        HintChain {
+            hints,
+            next: OnceLock::new(),
+        }
+    }
+
+    /// The position of `hints` in the chain, appended when not there yet.
+    fn index_of(&self, hints: &[DistinguishedName]) -> usize {
+        let same = |a: &[DistinguishedName]| {
+            a.len() == hints.len() && a.iter().zip(hints).all(|(x, y)| x.as_ref() == y.as_ref())
+        };
+        let mut node = self;
+        let mut index = 0;
+        while !same(&node.hints) {
+            node = node
+                .next
+                .get_or_init(|| Box::new(HintChain::new(hints.to_vec())));
+            index += 1;
+        }
+        index
+    }
+
+    fn get(&self, index: usize) -> &[DistinguishedName] {
+        let mut node = self;
+        for _ in 0..index {
+            match node.next.get() {
+                Some(next) => node = next,
+                None => return &[],
+            }
+        }
+        &node.hints
+    }
+}
+
+/// The verifiers built from one client CA bundle.
+struct ClientVerifiers {
+    /// 0 for the bundle read at start-up, one more at each bundle taken since.
+    generation: u64,
+    /// Requires a client certificate.
+    required: Arc<dyn ClientCertVerifier>,
+    /// Verifies a client certificate when one is presented.
+    optional: Arc<dyn ClientCertVerifier>,
+    /// Position of the bundle's subject names in [`ClientCa::hints`].
+    hints: usize,
+}
+
+type DynVerifier = Arc<dyn ClientCertVerifier>;
+
+/// The verifiers (client certificate required, optional) of a PEM bundle as read.
+fn client_verifiers(
+    bytes: &std::io::Result<Vec<u8>>,
+    path: &Path,
+    provider: &Arc<CryptoProvider>,
+) -> Result<(DynVerifier, DynVerifier), TlsError> {
+    let bytes = bytes
+        .as_ref()
+        .map_err(|e| pem_error("client CA", path, e))?;
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(bytes) {
+        let cert = cert.map_err(|e| pem_error("client CA", path, e))?;
+        roots
+            .add(cert)
+            .map_err(|e| pem_error("client CA", path, e))?;
+    }
+    if roots.is_empty() {
+        return Err(pem_error("client CA", path, "no certificate found"));
+    }
+    let roots = Arc::new(roots);
+    let builder = || WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone());
+    let required = builder()
+        .build()
+        .map_err(|e| TlsError::Rustls(e.to_string()))?;
+    let optional = builder()
+        .allow_unauthenticated()
+        .build()
+        .map_err(|e| TlsError::Rustls(e.to_string()))?;
+    Ok((required, optional))
+}
+
+fn fingerprint_of(file: &std::io::Result<Vec<u8>>) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    match file {
+        Ok(bytes) => bytes.hash(&mut hasher),
+        Err(e) => e.kind().hash(&mut hasher),
+    }
+    hasher.finish()
+}
+
+/// The client CA bundle (`tls.client_ca`), from which client certificates are verified, and
+/// replaced in place when the file changes ([`ClientCa::reload`]). The rustls configurations
+/// hold [`ClientCa::verifier`]s, which ask it for the current verifiers at each handshake.
+pub struct ClientCa {
+    path: PathBuf,
+    provider: Arc<CryptoProvider>,
+    current: RwLock<Arc<ClientVerifiers>>,
+    /// Fingerprint of the file last tried, taken or refused (a refused bundle is not retried,
+    /// nor logged again, until the file changes once more).
+    last_seen: Mutex<u64>,
+    hints: HintChain,
+}
+
+impl fmt::Debug for ClientCa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCa")
+            .field("file", &self.path)
+            .field("generation", &self.current.read().generation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientCa {
+    /// Reads the PEM bundle.
+    ///
+    /// # Errors
+    /// [`TlsError`] when the file cannot be read, holds no certificate or rustls refuses one.
+    pub fn load(path: &Path) -> Result<ClientCa, TlsError> {
+        let provider = crypto_provider();
+        let bytes = std::fs::read(path);
+        let (required, optional) = client_verifiers(&bytes, path, &provider)?;
+        let hints = HintChain::new(required.root_hint_subjects().to_vec());
+        Ok(ClientCa {
+            path: path.to_path_buf(),
+            provider,
+            current: RwLock::new(Arc::new(ClientVerifiers {
+                generation: 0,
+                required,
+                optional,
+                hints: 0,
+            })),
+            last_seen: Mutex::new(fingerprint_of(&bytes)),
+            hints,
+        })
+    }
+
+    /// Reads the bundle again and, when it changed since last read, takes it for new
+    /// handshakes and drops the sessions cached for resumption. Blocking (reads one small
+    /// file).
+    ///
+    /// # Errors
+    /// [`TlsError`] when the changed file is not a usable bundle: the current one is kept.
+    pub fn reload(&self) -> Result<Reload, TlsError> {
+        let bytes = std::fs::read(&self.path);
+        let fingerprint = fingerprint_of(&bytes);
+        {
+            let mut last_seen = self.last_seen.lock();
+            if *last_seen == fingerprint {
+                return Ok(Reload::Unchanged);
+            }
+            *last_seen = fingerprint;
+        }
+        let (required, optional) = client_verifiers(&bytes, &self.path, &self.provider)?;
+        let hints = self.hints.index_of(required.root_hint_subjects());
+        let mut current = self.current.write();
+        *current = Arc::new(ClientVerifiers {
+            generation: current.generation + 1,
+            required,
+            optional,
+            hints,
+        });
+        Ok(Reload::Reloaded)
+    }
+
+    /// How many bundles were taken since start-up (0: the first one is in use).
+    pub fn generation(&self) -> u64 {
+        self.current.read().generation
+    }
+
+    fn current(&self) -> Arc<ClientVerifiers> {
+        self.current.read().clone()
+    }
+
+    /// A client-certificate verifier that follows the reloads; `require`: a client without a
+    /// certificate is refused.
+    pub fn verifier(self: &Arc<Self>, require: bool) -> Arc<dyn ClientCertVerifier> {
+        Arc::new(ReloadingClientVerifier {
+            ca: self.clone(),
+            require,
+        })
+    }
+
+    /// A session store for resumption that forgets its sessions when a new bundle is taken.
+    pub fn session_storage(self: &Arc<Self>) -> Arc<dyn StoresServerSessions> {
+        Arc::new(SessionsOfCurrentCa {
+            ca: self.clone(),
+            sessions: Mutex::new((
+                self.generation(),
+                ServerSessionMemoryCache::new(RESUMABLE_SESSIONS),
+            )),
+        })
+    }
+
+    /// [`ClientCa::reload`] on the blocking pool, logging a new bundle or a refused one.
+    async fn reload_logged(self: Arc<Self>) {
+        let ca = self.clone();
+        match tokio::task::spawn_blocking(move || ca.reload()).await {
+            Ok(Ok(Reload::Unchanged)) => {}
+            Ok(Ok(Reload::Reloaded)) => {
+                tracing::info!(
+                    file = %self.path.display(),
+                    generation = self.generation(),
+                    "client CA reloaded"
+                );
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "new client CA refused, the current one is kept");
+            }
+            Err(error) => tracing::error!(%error, "client CA reload failed"),
+        }
+    }
+}
+
+/// The verifier in the rustls configurations: delegates to the current [`ClientCa`] bundle.
+struct ReloadingClientVerifier {
+    ca: Arc<ClientCa>,
+    require: bool,
+}
+
+impl fmt::Debug for ReloadingClientVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReloadingClientVerifier")
+            .field("ca", &self.ca)
+            .field("require", &self.require)
+            .finish()
+    }
+}
+
+impl ReloadingClientVerifier {
+    fn current(&self) -> Arc<dyn ClientCertVerifier> {
+        let current = self.ca.current();
+        if self.require {
+            current.required.clone()
+        } else {
+            current.optional.clone()
+        }
+    }
+}
+
+impl ClientCertVerifier for ReloadingClientVerifier {
+    fn offer_client_auth(&self) -> bool {
+        true
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.require
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.ca.hints.get(self.ca.current().hints)
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        self.current()
+            .verify_client_cert(end_entity, intermediates, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.current().verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.current().verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.current().supported_verify_schemes()
+    }
+}
+
+/// Resumption sessions of one rustls configuration, dropped when the client CA changes: a
+/// resumed session skips client-certificate verification.
+struct SessionsOfCurrentCa {
+    ca: Arc<ClientCa>,
+    sessions: Mutex<(u64, Arc<ServerSessionMemoryCache>)>,
+}
+
+impl fmt::Debug for SessionsOfCurrentCa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionsOfCurrentCa")
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionsOfCurrentCa {
+    fn current(&self) -> Arc<ServerSessionMemoryCache> {
+        let generation = self.ca.generation();
+        let mut sessions = self.sessions.lock();
+        if sessions.0 != generation {
+            *sessions = (
+                generation,
+                ServerSessionMemoryCache::new(RESUMABLE_SESSIONS),
+            );
+        }
+        sessions.1.clone()
+    }
+}
+
+impl StoresServerSessions for SessionsOfCurrentCa {
+    fn put(&self, key: Vec<u8>, value: Vec<u8>) -> bool {
+        self.current().put(key, value)
+    }
+
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.current().get(key)
+    }
+
+    fn take(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.current().take(key)
+    }
+
+    fn can_cache(&self) -> bool {
+        true
+    }
+}
+
+/// The `[tls]` material: the reloadable server certificate and client CA bundle, from which
+/// the HTTPS and MLLP rustls configurations are built (sharing both).
 #[derive(Debug, Clone)]
 pub struct ServerTls {
     certificate: Arc<ServerCert>,
-    client_roots: Option<Arc<RootCertStore>>,
+    client_ca: Option<Arc<ClientCa>>,
     require_client_cert: bool,
     reload_interval: Duration,
 }
@@ -245,25 +623,13 @@ impl ServerTls {
     /// [`TlsError`] when a file cannot be read or rustls refuses its content.
     pub fn load(tls: &TlsSection) -> Result<ServerTls, TlsError> {
         let certificate = Arc::new(ServerCert::load(&tls.cert, &tls.key)?);
-        let client_roots = match &tls.client_ca {
-            Some(ca) => {
-                let mut roots = RootCertStore::empty();
-                for cert in
-                    CertificateDer::pem_file_iter(ca).map_err(|e| pem_error("client CA", ca, e))?
-                {
-                    let cert = cert.map_err(|e| pem_error("client CA", ca, e))?;
-                    roots.add(cert).map_err(|e| pem_error("client CA", ca, e))?;
-                }
-                if roots.is_empty() {
-                    return Err(pem_error("client CA", ca, "no certificate found"));
-                }
-                Some(Arc::new(roots))
-            }
+        let client_ca = match &tls.client_ca {
+            Some(ca) => Some(Arc::new(ClientCa::load(ca)?)),
             None => None,
         };
         Ok(ServerTls {
             certificate,
-            client_roots,
+            client_ca,
             require_client_cert: tls.require_client_cert,
             reload_interval: Duration::from_secs(tls.reload_interval_secs),
         })
@@ -274,9 +640,14 @@ impl ServerTls {
         &self.certificate
     }
 
+    /// The shared, reloadable client CA bundle (`None`: client certificates are not asked).
+    pub fn client_ca(&self) -> Option<&Arc<ClientCa>> {
+        self.client_ca.as_ref()
+    }
+
     /// True when client certificates are verified (a client CA is configured).
     pub fn verifies_clients(&self) -> bool {
-        self.client_roots.is_some()
+        self.client_ca.is_some()
     }
 
     /// A server configuration (no ALPN) resolving the shared certificate; with a client CA,
@@ -289,20 +660,18 @@ impl ServerTls {
         let builder = ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| TlsError::Rustls(e.to_string()))?;
-        let builder = match &self.client_roots {
-            Some(roots) => {
-                let verifier = WebPkiClientVerifier::builder_with_provider(roots.clone(), provider);
-                let verifier = if require_client_cert {
-                    verifier.build()
-                } else {
-                    verifier.allow_unauthenticated().build()
-                }
-                .map_err(|e| TlsError::Rustls(e.to_string()))?;
-                builder.with_client_cert_verifier(verifier)
+        Ok(match &self.client_ca {
+            Some(ca) => {
+                let mut config = builder
+                    .with_client_cert_verifier(ca.verifier(require_client_cert))
+                    .with_cert_resolver(self.certificate.clone());
+                config.session_storage = ca.session_storage();
+                config
             }
-            None => builder.with_no_client_auth(),
-        };
-        Ok(builder.with_cert_resolver(self.certificate.clone()))
+            None => builder
+                .with_no_client_auth()
+                .with_cert_resolver(self.certificate.clone()),
+        })
     }
 
     /// The HTTPS configuration: ALPN `http/1.1`, client certificates as `[tls]` says.
@@ -325,16 +694,27 @@ impl ServerTls {
         Ok(Arc::new(self.config(require)?))
     }
 
-    /// Watches the certificate files until `shutdown` (see [`ServerCert::watch`]); returns at
-    /// once when `tls.reload_interval_secs` is 0.
+    /// Watches the certificate, key and client CA files until `shutdown`, reading them every
+    /// `tls.reload_interval_secs` (see [`ServerCert::reload`], [`ClientCa::reload`]); returns
+    /// at once when it is 0.
     pub async fn watch(&self, shutdown: impl Future<Output = ()> + Send + 'static) {
         if self.reload_interval.is_zero() {
             return;
         }
-        self.certificate
-            .clone()
-            .watch(self.reload_interval, shutdown)
-            .await;
+        tokio::pin!(shutdown);
+        let mut ticks = tokio::time::interval(self.reload_interval.max(Duration::from_millis(100)));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            tokio::select! {
+                () = &mut shutdown => return,
+                _ = ticks.tick() => {}
+            }
+            self.certificate.clone().reload_logged().await;
+            if let Some(ca) = &self.client_ca {
+                ca.clone().reload_logged().await;
+            }
+        }
     }
 }
 
@@ -402,5 +782,62 @@ mod tests {
         assert!(error.starts_with("key "), "{error}");
         assert!(!error.contains("PRIVATE KEY"));
         assert_eq!(server.current().cert, second.cert);
+    }
+
+    fn ca_pem(cn: &str) -> String {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        let key = rcgen::KeyPair::generate().unwrap();
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    #[test]
+    fn a_changed_client_ca_is_taken_and_a_broken_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        let (first, second) = (ca_pem("first CA"), ca_pem("second CA"));
+        std::fs::write(&path, &first).unwrap();
+        let ca = Arc::new(ClientCa::load(&path).unwrap());
+        let verifier = ca.verifier(true);
+        let hints = |v: &Arc<dyn ClientCertVerifier>| {
+            v.root_hint_subjects()
+                .iter()
+                .map(|n| n.as_ref().to_vec())
+                .collect::<Vec<_>>()
+        };
+        let first_hints = hints(&verifier);
+        assert_eq!(first_hints.len(), 1);
+        assert_eq!(ca.reload().unwrap(), Reload::Unchanged);
+
+        // Garbage, then a missing file: refused, the first bundle kept.
+        std::fs::write(&path, "-----BEGIN CERTIFICATE-----\nbroken\n").unwrap();
+        assert!(matches!(ca.reload(), Err(TlsError::Pem { .. })));
+        std::fs::remove_file(&path).unwrap();
+        assert!(
+            ca.reload()
+                .unwrap_err()
+                .to_string()
+                .starts_with("client CA ")
+        );
+        assert_eq!(
+            (ca.generation(), hints(&verifier)),
+            (0, first_hints.clone())
+        );
+
+        // A new bundle: taken, its subjects hinted; back to the first: its hints are reused.
+        std::fs::write(&path, &second).unwrap();
+        assert_eq!(ca.reload().unwrap(), Reload::Reloaded);
+        assert_eq!(ca.generation(), 1);
+        let second_hints = hints(&verifier);
+        assert_ne!(second_hints, first_hints);
+        std::fs::write(&path, &first).unwrap();
+        assert_eq!(ca.reload().unwrap(), Reload::Reloaded);
+        assert_eq!(hints(&verifier), first_hints);
+        assert_eq!(ca.current().hints, 0);
+        assert!(verifier.client_auth_mandatory());
+        assert!(!ca.verifier(false).client_auth_mandatory());
     }
 }

@@ -320,6 +320,9 @@ async fn the_notifier_sends_a31_to_a_consumer_and_acknowledges_the_outbox() {
         name: "XREF_CONSUMER".to_owned(),
         address: consumer.local_addr().unwrap().to_string(),
         domains: vec!["CHU-A".to_owned()],
+        tls: false,
+        ca: None,
+        server_name: None,
     }];
     config.mllp.notify_poll_ms = 20;
     let (server, backend) = server(config).await;

@@ -66,6 +66,9 @@ async fn two_hospitals_merge_search_and_ins_change() {
         name: "CONSUMER".to_owned(),
         address: consumer.local_addr().unwrap().to_string(),
         domains: vec!["CH-B".to_owned()],
+        tls: false,
+        ca: None,
+        server_name: None,
     }];
     config.mllp.notify_poll_ms = 20;
     let server = TestServer::start(config).await;

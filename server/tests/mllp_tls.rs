@@ -1,9 +1,12 @@
 //! MLLP over TLS on 127.0.0.1 with certificates made by rcgen: an ITI-8 feed and an ITI-9
 //! query, a client without a certificate refused at the handshake, sources bound to a client
 //! certificate (and by address, over TLS and plain TCP), the audit trail naming the client
-//! certificate of each message, and the hot reload of the server certificate (new connections
+//! certificate of each message, the hot reload of the server certificate (new connections
 //! see the new one, established ones go on, a broken file is refused and the current
-//! certificate kept).
+//! certificate kept) and of the client CA bundle (a certificate of a new CA is refused before
+//! the bundle is replaced and served after; one of the old CA then neither connects nor
+//! resumes its session), and ITI-10 notifications to a consumer over mutual TLS (delivered to
+//! a trusted consumer; nothing delivered, the outbox kept, to one whose certificate is not).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -20,8 +23,10 @@ use rcgen::{
 };
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use vigie_server::config::{Config, SourceConfig, TlsSection};
-use vigie_server::tls::ServerTls;
+use tokio::io::AsyncWriteExt;
+use vigie_server::config::{Config, ConsumerConfig, SourceConfig, TlsSection};
+use vigie_server::mllp::notifier;
+use vigie_server::tls::{ServerCert, ServerTls};
 
 /// A test CA, the server's files and client identities (certificate PEM, key PEM).
 struct Pki {
@@ -76,6 +81,10 @@ impl Pki {
 
     fn key_path(&self) -> PathBuf {
         self.dir.path().join("server.key")
+    }
+
+    fn ca_path(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
     }
 
     fn section(&self, require_client_cert: bool) -> TlsSection {
@@ -497,6 +506,282 @@ async fn the_server_certificate_is_reloaded_without_dropping_connections() {
     tokio::time::timeout(Duration::from_secs(10), watcher)
         .await
         .expect("the watcher stops")
+        .unwrap();
+    server.stop().await;
+}
+
+/// True when a client with this configuration gets an `AA` for an A01 over a new connection;
+/// with `resumed`, also whether that connection resumed an earlier session.
+async fn served(
+    server: &TestServer,
+    config: Arc<rustls::ClientConfig>,
+    control: &str,
+) -> (bool, bool) {
+    let Ok(mut client) = TlsClient::connect_tls(server.addr, config).await else {
+        return (false, false);
+    };
+    // Framed by hand: a refused client may find the connection already closed.
+    let frame = [
+        &b"\x0b"[..],
+        a01("HOSP_A", control, &format!("{control}^^^CHU-A^PI")).as_bytes(),
+        b"\x1c\r",
+    ]
+    .concat();
+    let written = async {
+        client.stream.write_all(&frame).await?;
+        client.stream.flush().await
+    };
+    if written.await.is_err() {
+        return (false, false);
+    }
+    let served = matches!(client.try_recv().await, Ok(Some(ack)) if field(&ack, "MSA", 1) == "AA");
+    let resumed =
+        client.stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+    (served, resumed)
+}
+
+#[tokio::test]
+async fn the_client_ca_is_reloaded_for_new_connections() {
+    logs();
+    let pki = Pki::new();
+    // Another CA: its client certificate is presented to a server that trusts `pki`'s CA.
+    let next = Pki::new();
+    let config = tls_config(vec![bound_source("HOSP_A", "clinic-a", &["CHU-A"])]);
+    let (server, server_tls) = tls_server(&pki, config).await;
+    let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
+    let watcher = {
+        let server_tls = server_tls.clone();
+        tokio::spawn(async move {
+            server_tls
+                .watch(async move {
+                    let _ = watch_stopped.await;
+                })
+                .await;
+        })
+    };
+    // Each configuration is reused, so its client tries to resume its last session.
+    let old_ca_client = pki.client_config(Some(&pki.client("clinic-a")));
+    let new_ca_client = pki.client_config(Some(&next.client("clinic-a")));
+
+    assert_eq!(
+        served(&server, old_ca_client.clone(), "C1").await,
+        (true, false)
+    );
+    assert_eq!(
+        served(&server, old_ca_client.clone(), "C2").await,
+        (true, true)
+    );
+    assert!(!served(&server, new_ca_client.clone(), "C3").await.0);
+
+    // A broken bundle: refused (logged), the current one kept.
+    let refusals = |text: &str| text.matches("new client CA refused").count();
+    let before = refusals(&log_text());
+    replace(&pki.ca_path(), "-----BEGIN CERTIFICATE-----\nbroken\n");
+    eventually("the broken bundle is refused", || async move {
+        refusals(&log_text()) > before
+    })
+    .await;
+    assert!(served(&server, old_ca_client.clone(), "C4").await.0);
+    assert!(!served(&server, new_ca_client.clone(), "C5").await.0);
+    assert_eq!(server_tls.client_ca().unwrap().generation(), 0);
+
+    // The new CA replaces the old one: its client is served, the old CA's client neither
+    // connects nor resumes the session verified under the old bundle.
+    replace(&pki.ca_path(), &next.ca.pem());
+    let (server_ref, new_ref) = (&server, &new_ca_client);
+    eventually("a client of the new CA is served", move || async move {
+        served(server_ref, new_ref.clone(), "C6").await.0
+    })
+    .await;
+    assert_eq!(server_tls.client_ca().unwrap().generation(), 1);
+    assert_eq!(
+        served(&server, old_ca_client.clone(), "C7").await,
+        (false, false)
+    );
+    assert!(served(&server, new_ca_client.clone(), "C8").await.0);
+
+    let text = log_text();
+    assert!(text.contains("client CA reloaded"), "{text}");
+    stop_watch.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), watcher)
+        .await
+        .expect("the watcher stops")
+        .unwrap();
+    server.stop().await;
+}
+
+impl Pki {
+    /// A certificate for `localhost` usable both as server and client certificate.
+    fn dual_identity(&self) -> (String, String) {
+        let mut params = CertificateParams::new(vec!["localhost".into()]).unwrap();
+        params.distinguished_name.push(DnType::CommonName, "vigie");
+        params.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.ca).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+
+    /// A consumer's TLS acceptor: its certificate from this CA, client certificates of
+    /// `client_ca` required.
+    fn consumer_acceptor(&self, client_ca: &Pki) -> tokio_rustls::TlsAcceptor {
+        let (cert, key) = self.server_identity();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(client_ca.ca.der().clone()).unwrap();
+        let provider = vigie_server::tls::crypto_provider();
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider.clone(),
+        )
+        .build()
+        .unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(
+                vec![CertificateDer::from_pem_slice(cert.as_bytes()).unwrap()],
+                PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap(),
+            )
+            .unwrap();
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    }
+}
+
+/// A server whose notifier sends to one TLS consumer at `address`, trusting `pki`'s CA and
+/// presenting a certificate of `pki` (both usages).
+async fn notifying_server(
+    pki: &Pki,
+    address: String,
+) -> (
+    TestServer,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let mut config = conformance_config();
+    config.sources = vec![source("HOSP_A", &["CHU-A"])];
+    config.consumers = vec![ConsumerConfig {
+        name: "XREF_TLS".to_owned(),
+        address,
+        domains: Vec::new(),
+        tls: true,
+        ca: Some(pki.ca_path()),
+        server_name: Some("localhost".to_owned()),
+    }];
+    config.mllp.notify_poll_ms = 20;
+    let (cert, key) = pki.dual_identity();
+    let (cert_path, key_path) = (
+        pki.dir.path().join("vigie.pem"),
+        pki.dir.path().join("vigie.key"),
+    );
+    std::fs::write(&cert_path, cert).unwrap();
+    std::fs::write(&key_path, key).unwrap();
+    let identity = Arc::new(ServerCert::load(&cert_path, &key_path).unwrap());
+    let server = TestServer::start(config).await;
+    let state = server.state.clone().with_client_identity(identity);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(notifier::run(state, async move {
+        let _ = stop_rx.await;
+    }));
+    let ack = server
+        .client()
+        .await
+        .send(a01("HOSP_A", "T1", "T-1^^^CHU-A^PI").as_bytes())
+        .await;
+    assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
+    (server, stop_tx, task)
+}
+
+async fn read_frame<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = Vec::new();
+    loop {
+        if let Some(end) = buffer.windows(2).position(|w| w == b"\x1c\r") {
+            let start = buffer.iter().position(|b| *b == 0x0b)? + 1;
+            return Some(String::from_utf8_lossy(&buffer[start..end]).into_owned());
+        }
+        let mut chunk = [0u8; 4096];
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn iti10_notifications_reach_a_consumer_over_mutual_tls() {
+    let pki = Pki::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    // The consumer trusts Vigie's CA for client certificates.
+    let acceptor = pki.consumer_acceptor(&pki);
+    let (server, stop, task) =
+        notifying_server(&pki, listener.local_addr().unwrap().to_string()).await;
+    let (tcp, _) = listener.accept().await.unwrap();
+    let mut stream = acceptor.accept(tcp).await.expect("mutual TLS handshake");
+    let client_cn = stream.get_ref().1.peer_certificates().unwrap()[0].to_vec();
+    assert_eq!(
+        client_cn,
+        der_of(&std::fs::read_to_string(pki.dir.path().join("vigie.pem")).unwrap())
+    );
+    let notification = read_frame(&mut stream).await.expect("an A31 over TLS");
+    assert_eq!(field(&notification, "MSH", 9), "ADT^A31^ADT_A05");
+    assert_eq!(field(&notification, "MSH", 5), "XREF_TLS");
+    assert!(
+        field(&notification, "PID", 3).starts_with("T-1^^^CHU-A"),
+        "{notification}"
+    );
+    let control = field(&notification, "MSH", 10);
+    let ack = format!(
+        "\x0bMSH|^~\\&|XREF_TLS||VIGIE|VIGIE|2024||ACK^A31^ACK|A1|P|2.5\rMSA|AA|{control}\r\x1c\r"
+    );
+    stream.write_all(ack.as_bytes()).await.unwrap();
+    stream.flush().await.unwrap();
+    eventually("the outbox is acknowledged", || async {
+        server
+            .state
+            .engine()
+            .notifications(0, 10)
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .unwrap()
+        .unwrap();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_untrusted_iti10_consumer_gets_nothing_and_the_outbox_is_kept() {
+    let pki = Pki::new();
+    // The consumer's certificate comes from a CA Vigie does not trust.
+    let stranger = Pki::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let acceptor = stranger.consumer_acceptor(&pki);
+    let (server, stop, task) =
+        notifying_server(&pki, listener.local_addr().unwrap().to_string()).await;
+    // Two attempts (the first and a retry): each handshake fails, nothing is read.
+    for _ in 0..2 {
+        let (tcp, _) = listener.accept().await.unwrap();
+        match acceptor.accept(tcp).await {
+            Err(_) => {}
+            Ok(mut stream) => assert_eq!(read_frame(&mut stream).await, None),
+        }
+    }
+    let pending = server.state.engine().notifications(0, 10).unwrap();
+    assert_eq!(
+        pending.len(),
+        1,
+        "the notification stays in the outbox for a retry"
+    );
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .unwrap()
         .unwrap();
     server.stop().await;
 }

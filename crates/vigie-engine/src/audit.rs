@@ -50,6 +50,16 @@ pub struct AuditPrune {
     pub record: Option<u64>,
 }
 
+/// What [`Engine::check_audit_chain`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditVerification {
+    /// `Ok(last seq)` when the chain verifies, else `Err(seq)` of the first record that does
+    /// not check out (as [`Engine::verify_audit_chain`]).
+    pub result: Result<u64, u64>,
+    /// The retention anchor the check started from (`None`: the trail was never pruned).
+    pub anchor: Option<AuditAnchor>,
+}
+
 /// The queue of access records waiting for a group commit.
 #[derive(Default)]
 pub(crate) struct AccessLog {
@@ -195,6 +205,16 @@ impl Engine {
             before_ms,
             anchor: pruned.anchor.map(anchor_of),
             record: pruned.record,
+        })
+    }
+
+    /// Verifies the audit hash chain and names the retention anchor it started from, both read
+    /// from one store snapshot.
+    pub fn check_audit_chain(&self) -> Result<AuditVerification, EngineError> {
+        let check = self.store().check_audit_chain()?;
+        Ok(AuditVerification {
+            result: check.result,
+            anchor: check.anchor.map(anchor_of),
         })
     }
 

@@ -20,7 +20,7 @@ mod prep;
 mod query;
 mod terms;
 
-pub use audit::{AuditAnchor, AuditPrune};
+pub use audit::{AuditAnchor, AuditPrune, AuditVerification};
 pub use ops::{FLAG_DOUBLON, FLAG_INS_COLLISION, FLAG_LINK_REFUSED, FLAG_UPDATE_CONFLICT};
 pub use query::{DEFAULT_LIMIT, MAX_QUERY_CANDIDATES};
 

@@ -240,6 +240,16 @@ pub struct AuditPruned {
     pub record: Option<u64>,
 }
 
+/// What [`Store::check_audit_chain`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditChainCheck {
+    /// `Ok(last seq)` or `Err(seq)` of the first record that does not check out.
+    pub result: Result<u64, u64>,
+    /// The anchor the chain was checked from (`None`: never pruned, or the anchor is
+    /// unreadable — then `result` is an error).
+    pub anchor: Option<AuditAnchor>,
+}
+
 /// Subjects of an `audit-prune` record: the count deleted and the anchor (seq and hash).
 fn prune_subjects(deleted: u64, anchor: &AuditAnchor) -> Vec<String> {
     vec![
@@ -644,6 +654,15 @@ impl Store {
     /// # Errors
     /// Storage.
     pub fn verify_audit_chain(&self) -> Result<Result<u64, u64>, StoreError> {
+        Ok(self.check_audit_chain()?.result)
+    }
+
+    /// [`Store::verify_audit_chain`], with the anchor the check started from (read in the same
+    /// snapshot, so a concurrent prune cannot make them disagree).
+    ///
+    /// # Errors
+    /// Storage.
+    pub fn check_audit_chain(&self) -> Result<AuditChainCheck, StoreError> {
         let inner = &self.inner;
         let (head, snapshot) = {
             let guard = inner.writer.lock();
@@ -661,24 +680,31 @@ impl Store {
                             Some(item) => seq_of(&item?.0).unwrap_or(1),
                             None => 1,
                         };
-                        return Ok(Err(first));
+                        return Ok(AuditChainCheck {
+                            result: Err(first),
+                            anchor: None,
+                        });
                     }
                 },
             };
         let mut prev_hash = anchor.as_ref().map(|a| a.hash.clone()).unwrap_or_default();
         let mut expected = anchor.as_ref().map_or(1, |a| a.seq.saturating_add(1));
         let mut last_prune: Option<Option<(u64, String)>> = None;
+        let check = |result| AuditChainCheck {
+            result,
+            anchor: anchor.clone(),
+        };
         for item in rows {
             let (k, v) = item?;
             let row: Result<AuditRow, _> = decode("audit", &v);
             let Ok(row) = row else {
-                return Ok(Err(expected));
+                return Ok(check(Err(expected)));
             };
             let linked = seq_of(&k) == Some(expected)
                 && row.seq == expected
                 && txn::audit_hash(&prev_hash, &row).ok().as_deref() == Some(&row.hash);
             if !linked {
-                return Ok(Err(expected));
+                return Ok(check(Err(expected)));
             }
             if row.action == AUDIT_PRUNE_ACTION {
                 last_prune = Some(anchor_named_by(&row));
@@ -689,14 +715,14 @@ impl Store {
         let last = expected - 1;
         // Records cut off at the end show as a head the chain does not reach.
         if last != head.audit || prev_hash != head.audit_head {
-            return Ok(Err(last + 1));
+            return Ok(check(Err(last + 1)));
         }
-        if let Some(anchor) = anchor
-            && last_prune != Some(Some((anchor.seq, anchor.hash)))
+        if let Some(anchor) = &anchor
+            && last_prune.as_ref() != Some(&Some((anchor.seq, anchor.hash.clone())))
         {
-            return Ok(Err(anchor.seq.saturating_add(1)));
+            return Ok(check(Err(anchor.seq.saturating_add(1))));
         }
-        Ok(Ok(last))
+        Ok(check(Ok(last)))
     }
 
     /// Where the audit chain starts after retention prunes (`None`: never pruned).

@@ -277,8 +277,25 @@ pub struct StatsDto {
 pub struct AuditVerifyDto {
     /// True when the whole chain verifies.
     pub valid: bool,
-    /// Records verified, or the first broken record.
+    /// Last record verified, or the first broken record.
     pub seq: u64,
+    /// The retention anchor the chain was verified from; `null` when the trail was never
+    /// pruned (the chain then starts at record 1).
+    pub anchor: Option<AuditAnchorDto>,
+}
+
+/// Where the audit chain starts after retention prunes (`[audit] retention_days`,
+/// `vigie audit-log prune`): the last deleted record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditAnchorDto {
+    /// Seq of the last deleted record (every record up to it was deleted).
+    pub seq: u64,
+    /// Its hash (hex SHA-256); the first kept record chains from it.
+    pub hash: String,
+    /// Unix time (ms) of the prune that set the anchor.
+    pub pruned_at_ms: u64,
+    /// That prune deleted the records older than this Unix time (ms).
+    pub before_ms: u64,
 }
 
 /// `limit` query parameter.
@@ -632,7 +649,7 @@ pub async fn audit(
     admin(&state, &principal, Some("audit-read"), work).await
 }
 
-/// Verifies the audit hash chain.
+/// Verifies the audit hash chain, from the retention anchor when old records were pruned.
 #[utoipa::path(get, path = "/admin/audit/verify", tag = "audit",
     responses((status = 200, body = AuditVerifyDto), (status = 401), (status = 403)),
     security(("bearer" = [])))]
@@ -641,11 +658,18 @@ pub async fn audit_verify(
     Extension(principal): Extension<Principal>,
 ) -> Result<Response, ApiError> {
     let work = async {
-        let result = state.run(|e| e.verify_audit_chain()).await?;
-        let dto = match result {
-            Ok(seq) => AuditVerifyDto { valid: true, seq },
-            Err(seq) => AuditVerifyDto { valid: false, seq },
+        let check = state.run(|e| e.check_audit_chain()).await?;
+        let (valid, seq) = match check.result {
+            Ok(seq) => (true, seq),
+            Err(seq) => (false, seq),
         };
+        let anchor = check.anchor.map(|a| AuditAnchorDto {
+            seq: a.seq,
+            hash: a.hash,
+            pruned_at_ms: a.pruned_at_ms,
+            before_ms: a.before_ms,
+        });
+        let dto = AuditVerifyDto { valid, seq, anchor };
         Ok((dto, Vec::new()))
     };
     admin(&state, &principal, Some("audit-verify"), work).await

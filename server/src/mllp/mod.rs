@@ -35,6 +35,7 @@ pub use listener::serve;
 
 use crate::config::Config;
 use crate::domains::DomainRegistry;
+use crate::tls::ServerCert;
 use query::Continuations;
 
 /// Everything a connection needs: the engine, the configuration, the known domains (the
@@ -46,6 +47,8 @@ pub struct MllpState {
     config: Arc<Config>,
     domains: Arc<DomainRegistry>,
     tls: Option<TlsAcceptor>,
+    /// The certificate presented to ITI-10 consumers over TLS (the `[tls]` one).
+    client_identity: Option<Arc<ServerCert>>,
     shared: Arc<Shared>,
 }
 
@@ -79,6 +82,7 @@ impl MllpState {
             engine,
             config,
             tls: None,
+            client_identity: None,
         }
     }
 
@@ -94,6 +98,18 @@ impl MllpState {
     pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> MllpState {
         self.tls = Some(TlsAcceptor::from(config));
         self
+    }
+
+    /// The same state presenting `certificate` as client certificate to ITI-10 consumers
+    /// over TLS.
+    pub fn with_client_identity(mut self, certificate: Arc<ServerCert>) -> MllpState {
+        self.client_identity = Some(certificate);
+        self
+    }
+
+    /// The client certificate presented to ITI-10 consumers over TLS, if any.
+    pub fn client_identity(&self) -> Option<&Arc<ServerCert>> {
+        self.client_identity.as_ref()
     }
 
     /// True when connections are served over TLS.

@@ -14,13 +14,26 @@
 //!
 //! A consumer with `domains` receives only the ids of those domains, and nothing when a change
 //! leaves it no id.
+//!
+//! A consumer with `tls = true` is reached over TLS: its certificate must chain to its `ca`
+//! bundle (default: `tls.client_ca`) and carry its `server_name` (default: the host of its
+//! address); the server's `[tls]` certificate, when configured, is presented as client
+//! certificate (resolved at each handshake, so its hot reload applies). A consumer whose
+//! certificate does not verify gets nothing: the handshake fails, the notification stays in the
+//! outbox and is retried like an unreachable consumer's.
 
 use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use rustls::RootCertStore;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 use tokio_util::codec::{Decoder, Encoder};
 use vigie_engine::Notification;
 use vigie_hl7::er7::Message;
@@ -30,6 +43,7 @@ use vigie_hl7::types::{AssigningAuthority, PatientIdentifier};
 
 use super::{MllpState, now};
 use crate::config::ConsumerConfig;
+use crate::tls::{ServerCert, TlsError, crypto_provider};
 
 /// Notifications fetched per poll.
 const BATCH: usize = 64;
@@ -76,26 +90,123 @@ enum Answer {
     Retry,
 }
 
-async fn send_once(address: &str, payload: &[u8], timeout: Duration) -> Answer {
+/// How a consumer is reached: plain TCP, or TLS with this connector and expected name.
+#[derive(Clone)]
+pub enum Link {
+    /// Plain TCP.
+    Tcp,
+    /// TLS.
+    Tls(TlsConnector, ServerName<'static>),
+    /// TLS settings that could not be loaded at start: never delivered (retried, logged).
+    Unusable,
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Link::Tcp => f.write_str("Tcp"),
+            Link::Tls(_, name) => write!(f, "Tls({name:?})"),
+            Link::Unusable => f.write_str("Unusable"),
+        }
+    }
+}
+
+fn pem_error(path: &Path, message: impl ToString) -> TlsError {
+    TlsError::Pem {
+        what: "consumer CA",
+        path: path.display().to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// The link to `consumer`: its trust roots (`ca`, else `default_ca`), its expected name and
+/// the client certificate `identity`.
+///
+/// # Errors
+/// [`TlsError`] when the CA bundle cannot be read or holds no certificate, no CA is given, or
+/// the name is not a valid server name.
+pub fn link(
+    consumer: &ConsumerConfig,
+    identity: Option<&Arc<ServerCert>>,
+    default_ca: Option<&Path>,
+) -> Result<Link, TlsError> {
+    if !consumer.tls {
+        return Ok(Link::Tcp);
+    }
+    let ca = consumer.ca.as_deref().or(default_ca).ok_or_else(|| {
+        TlsError::Rustls(format!(
+            "consumer {}: tls needs `ca` or tls.client_ca",
+            consumer.name
+        ))
+    })?;
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca).map_err(|e| pem_error(ca, e))? {
+        roots
+            .add(cert.map_err(|e| pem_error(ca, e))?)
+            .map_err(|e| pem_error(ca, e))?;
+    }
+    if roots.is_empty() {
+        return Err(pem_error(ca, "no certificate found"));
+    }
+    let host = match &consumer.server_name {
+        Some(name) => name.clone(),
+        None => host_of(&consumer.address).to_owned(),
+    };
+    let name = ServerName::try_from(host)
+        .map_err(|e| TlsError::Rustls(format!("consumer {}: server name: {e}", consumer.name)))?;
+    let builder = rustls::ClientConfig::builder_with_provider(crypto_provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError::Rustls(e.to_string()))?
+        .with_root_certificates(roots);
+    let config = match identity {
+        Some(cert) => builder.with_client_cert_resolver(cert.clone()),
+        None => builder.with_no_client_auth(),
+    };
+    Ok(Link::Tls(TlsConnector::from(Arc::new(config)), name))
+}
+
+/// The host of `host:port` (`[v6]:port` too).
+fn host_of(address: &str) -> &str {
+    let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
+    host.trim_start_matches('[').trim_end_matches(']')
+}
+
+/// Sends one framed payload and reads the first frame back.
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    payload: &[u8],
+) -> std::io::Result<bytes::Bytes> {
+    let mut codec = MllpCodec::default().lenient(true);
+    let mut out = BytesMut::new();
+    codec
+        .encode(payload, &mut out)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    stream.write_all(&out).await?;
+    stream.flush().await?;
+    let mut buffer = BytesMut::new();
+    loop {
+        if let Some(frame) = codec
+            .decode(&mut buffer)
+            .map_err(|e| std::io::Error::other(e.to_string()))?
+        {
+            return Ok(frame);
+        }
+        if stream.read_buf(&mut buffer).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+    }
+}
+
+async fn send_once(address: &str, link: &Link, payload: &[u8], timeout: Duration) -> Answer {
     let attempt = async {
-        let mut stream = TcpStream::connect(address).await?;
-        let mut codec = MllpCodec::default().lenient(true);
-        let mut out = BytesMut::new();
-        codec
-            .encode(payload, &mut out)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        stream.write_all(&out).await?;
-        let mut buffer = BytesMut::new();
-        loop {
-            if let Some(frame) = codec
-                .decode(&mut buffer)
-                .map_err(|e| std::io::Error::other(e.to_string()))?
-            {
-                return Ok::<_, std::io::Error>(frame);
+        let tcp = TcpStream::connect(address).await?;
+        match link {
+            Link::Tcp => exchange(tcp, payload).await,
+            Link::Tls(connector, name) => {
+                let stream = connector.connect(name.clone(), tcp).await?;
+                exchange(stream, payload).await
             }
-            if stream.read_buf(&mut buffer).await? == 0 {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
+            Link::Unusable => Err(std::io::Error::other("consumer TLS settings unusable")),
         }
     };
     match tokio::time::timeout(timeout, attempt).await {
@@ -129,6 +240,7 @@ async fn send_once(address: &str, payload: &[u8], timeout: Duration) -> Answer {
 async fn deliver(
     state: &MllpState,
     consumer: &ConsumerConfig,
+    link: &Link,
     payload: &[u8],
     stop: &mut tokio::sync::watch::Receiver<bool>,
 ) -> bool {
@@ -137,7 +249,7 @@ async fn deliver(
     let max_backoff = Duration::from_secs(cfg.notify_max_backoff_secs.max(1));
     let mut backoff = Duration::from_millis(500);
     loop {
-        if send_once(&consumer.address, payload, timeout).await == Answer::Done {
+        if send_once(&consumer.address, link, payload, timeout).await == Answer::Done {
             return true;
         }
         tracing::info!(consumer = %consumer.name, "ITI-10 consumer unavailable, retrying");
@@ -164,6 +276,23 @@ pub async fn run(state: MllpState, shutdown: impl Future<Output = ()> + Send + '
         let _ = stop.changed().await;
         return;
     }
+    let default_ca = state
+        .config
+        .tls
+        .as_ref()
+        .and_then(|t| t.client_ca.as_deref());
+    let links: Vec<Link> = state
+        .config
+        .consumers
+        .iter()
+        .map(|consumer| {
+            link(consumer, state.client_identity(), default_ca).unwrap_or_else(|error| {
+                tracing::error!(consumer = %consumer.name, %error,
+                    "ITI-10 consumer TLS settings unusable; its notifications are held");
+                Link::Unusable
+            })
+        })
+        .collect();
     let poll = Duration::from_millis(state.config.mllp.notify_poll_ms.max(10));
     let mut after = 0u64;
     while !*stop.borrow() {
@@ -187,9 +316,9 @@ pub async fn run(state: MllpState, shutdown: impl Future<Output = ()> + Send + '
             continue;
         }
         for notification in batch {
-            for consumer in &state.config.consumers {
+            for (consumer, link) in state.config.consumers.iter().zip(&links) {
                 if let Some(payload) = notification_for(&state, consumer, &notification)
-                    && !deliver(&state, consumer, &payload, &mut stop).await
+                    && !deliver(&state, consumer, link, &payload, &mut stop).await
                 {
                     return;
                 }

@@ -70,6 +70,48 @@ async fn admin_reads_are_served_and_audited() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(verify["valid"], true);
+    // Never pruned: the response says there is no anchor.
+    assert!(verify["anchor"].is_null(), "{verify}");
+    assert!(verify.as_object().unwrap().contains_key("anchor"));
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_retention_anchor_after_a_prune() {
+    let h = Harness::new();
+    h.feed_mohr().await;
+    // The prune deletes the records written before its cutoff (now): let the clock move on.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let pruned = h
+        .state
+        .engine
+        .prune_audit(std::time::Duration::ZERO, &vigie_server::retention::actor())
+        .unwrap();
+    let anchor = pruned.anchor.clone().unwrap();
+    assert!(anchor.seq >= 3, "{pruned:?}");
+    assert_eq!(pruned.deleted, anchor.seq);
+    let (status, verify, _) = h
+        .send("GET", "/admin/audit/verify", Some("ops"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{verify}");
+    assert_eq!(verify["valid"], true, "{verify}");
+    assert_eq!(verify["anchor"]["seq"], anchor.seq);
+    assert_eq!(verify["anchor"]["hash"], anchor.hash.as_str());
+    assert_eq!(verify["anchor"]["pruned_at_ms"], anchor.pruned_at_ms);
+    assert_eq!(verify["anchor"]["before_ms"], anchor.before_ms);
+    // The chain verified from the anchor: its last record is past the prune's own record.
+    assert!(verify["seq"].as_u64().unwrap() > anchor.seq);
+    // The OpenAPI document describes the anchor.
+    let (_, spec, _) = h.send("GET", "/openapi.json", None, None).await;
+    let schemas = &spec["components"]["schemas"];
+    assert!(
+        schemas["AuditVerifyDto"]["properties"]["anchor"].is_object(),
+        "{}",
+        schemas["AuditVerifyDto"]
+    );
+    assert_eq!(
+        schemas["AuditAnchorDto"]["properties"]["hash"]["type"],
+        "string"
+    );
 }
 
 #[tokio::test]
