@@ -15,6 +15,7 @@ use std::sync::Arc;
 mod admin;
 mod audit;
 mod convert;
+mod gate;
 mod ops;
 mod prep;
 mod query;
@@ -419,6 +420,7 @@ pub struct Engine {
     model: Model,
     candidate_limit: usize,
     access: audit::AccessLog,
+    gate: gate::CpuGate,
 }
 
 fn model_json(model: &Model) -> Result<String, EngineError> {
@@ -467,6 +469,7 @@ impl Engine {
                 config.candidate_limit
             },
             access: audit::AccessLog::default(),
+            gate: gate::CpuGate::per_core(),
         })
     }
 
@@ -493,7 +496,10 @@ impl Engine {
         actor: &Actor,
     ) -> Result<RegisterOutcome, EngineError> {
         // A failed pre-scoring read is retried (and audited) on the locked path.
-        let pre = self.prescore(&record).ok().flatten();
+        let pre = {
+            let _slot = self.gate.enter();
+            self.prescore(&record).ok().flatten()
+        };
         self.mutate(actor, "register", |engine, txn, actor, subjects| {
             engine.register_in(txn, record, pre, actor, subjects)
         })
@@ -536,6 +542,7 @@ impl Engine {
 
     /// Demographic search (PDQ, PDQm), best first. Read-only (the caller audits the access).
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, EngineError> {
+        let _slot = self.gate.enter();
         self.search_impl(query)
     }
 
@@ -546,6 +553,7 @@ impl Engine {
         probe: &IdentityRecord,
         limit: usize,
     ) -> Result<Vec<SearchHit>, EngineError> {
+        let _slot = self.gate.enter();
         self.match_impl(probe, limit)
     }
 

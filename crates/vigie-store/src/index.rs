@@ -206,6 +206,11 @@ pub(crate) struct CandidateIndex {
     sex_field: Field,
     reader: IndexReader,
     state: Mutex<WriterState>,
+    /// Writes not yet handed to the tantivy writer, in outbox order: [`CandidateIndex::apply`]
+    /// queues them here and hands them over only when the writer is free, so a registration
+    /// never waits for an index commit (whose segment write and fsync take tens of
+    /// milliseconds); the next apply or commit drains them. Searches see them in the overlay.
+    queue: Mutex<Vec<(u64, SourceKey, Option<IndexDoc>)>>,
     overlay: RwLock<HashMap<SourceKey, OverlayEntry>>,
     terms_version: u32,
     /// Birth date and sex columns of each segment met, opened once: opening a column reads
@@ -355,6 +360,7 @@ impl CandidateIndex {
                 committed_seq: seq,
                 pending: 0,
             }),
+            queue: Mutex::new(Vec::new()),
             overlay: RwLock::new(HashMap::new()),
             terms_version,
             columns: Mutex::new(HashMap::new()),
@@ -381,18 +387,39 @@ impl CandidateIndex {
     }
 
     /// Applies writes (upserts with their document, deletions with `None`) tagged with their
-    /// outbox seq. Returns true when enough documents are pending to commit now.
+    /// outbox seq, in seq order (the store calls it under its writer lock). They are searchable
+    /// at once through the overlay; they reach the tantivy writer now, or — when a commit holds
+    /// the writer — at the next apply or commit (see [`CandidateIndex::queue`]). Returns true
+    /// when enough documents are pending to commit now.
     pub(crate) fn apply(
         &self,
         ops: Vec<(u64, SourceKey, Option<IndexDoc>)>,
     ) -> Result<bool, StoreError> {
-        let mut state = self.state.lock();
-        let mut overlay = self.overlay.write();
+        {
+            let mut overlay = self.overlay.write();
+            for (seq, key, doc) in &ops {
+                overlay.insert(key.clone(), (*seq, doc.clone()));
+            }
+        }
+        self.queue.lock().extend(ops);
+        let Some(mut state) = self.state.try_lock() else {
+            return Ok(false);
+        };
+        self.drain_locked(&mut state)?;
+        Ok(state.pending >= COMMIT_DOCS)
+    }
+
+    /// Hands the queued writes to the tantivy writer, in order.
+    fn drain_locked(&self, state: &mut WriterState) -> Result<(), StoreError> {
+        let ops = std::mem::take(&mut *self.queue.lock());
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let writer = state
+            .writer
+            .as_ref()
+            .ok_or_else(|| StoreError::Index("index writer unavailable".into()))?;
         for (seq, key, doc) in ops {
-            let writer = state
-                .writer
-                .as_ref()
-                .ok_or_else(|| StoreError::Index("index writer unavailable".into()))?;
             writer.delete_term(Term::from_field_text(self.key_field, &key_text(&key)));
             if let Some(doc) = &doc {
                 writer
@@ -401,15 +428,15 @@ impl CandidateIndex {
             }
             state.added_seq = state.added_seq.max(seq);
             state.pending += 1;
-            overlay.insert(key, (seq, doc));
         }
-        Ok(state.pending >= COMMIT_DOCS)
+        Ok(())
     }
 
     /// Commits pending writes (payload: last added seq), reloads the reader and forgets the
     /// overlay entries now searchable. Returns the committed seq.
     pub(crate) fn commit(&self) -> Result<u64, StoreError> {
         let mut state = self.state.lock();
+        self.drain_locked(&mut state)?;
         if state.pending == 0 && state.added_seq == state.committed_seq {
             return Ok(state.committed_seq);
         }
@@ -453,6 +480,9 @@ impl CandidateIndex {
         clear: bool,
     ) -> Result<u64, StoreError> {
         let mut state = self.state.lock();
+        // Writes not yet handed over go with the writer's uncommitted ones (a bulk load runs
+        // under the store's writer lock, after them).
+        self.queue.lock().clear();
         // One writer per index: the normal one goes while the bulk one works.
         if let Some(old) = state.writer.take() {
             drop(old);
