@@ -111,9 +111,9 @@ mod tests {
         let first = gate.enter();
         let mut threads = Vec::new();
         for i in 0..4 {
-            let (gate, order) = (gate.clone(), order.clone());
+            let (worker_gate, order) = (gate.clone(), order.clone());
             threads.push(std::thread::spawn(move || {
-                let _slot = gate.enter();
+                let _slot = worker_gate.enter();
                 order.lock().push(i);
             }));
             // Wait until thread i holds its ticket before starting the next one.

@@ -122,6 +122,44 @@ fn put_get_and_key_order() {
 }
 
 #[test]
+fn a_batched_read_returns_rows_in_the_asked_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    put(&store, "A", "1", "ONE");
+    put(&store, "B", "2", "TWO");
+    store.flush_index().unwrap();
+    put(&store, "A", "3", "THREE");
+    let keys = [
+        key("A", "3"),
+        key("Z", "9"),
+        key("B", "2"),
+        key("A", "1"),
+        key("B", "2"),
+    ];
+    let names: Vec<Option<String>> = store
+        .sources(&keys)
+        .unwrap()
+        .into_iter()
+        .map(|row| row.and_then(|r| r.record.birth_name))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            Some("THREE".to_owned()),
+            None,
+            Some("TWO".to_owned()),
+            Some("ONE".to_owned()),
+            Some("TWO".to_owned()),
+        ]
+    );
+    // Each row as read one at a time.
+    for (k, row) in keys.iter().zip(store.sources(&keys).unwrap()) {
+        assert_eq!(row, store.source(k).unwrap());
+    }
+    assert!(store.sources(&[]).unwrap().is_empty());
+}
+
+#[test]
 fn a_dropped_transaction_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());

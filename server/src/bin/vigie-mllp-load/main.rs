@@ -15,7 +15,9 @@
 //! the store with `vigie import` — sampled deterministically with `--seed` (the mix is in
 //! `population.rs`): PDQ asks for family + given name + birth date mostly, some with a typo;
 //! PIX asks for local ids of the file, in their domains (the server's configuration must declare
-//! the file's `source` values as domains). `--write-paths FILE` writes the same queries as
+//! the file's `source` values as domains). With `--mode feed`, `--from FILE` sends the file's
+//! records in order as `ADT^A01` (at most as many messages as records): give it a file that is
+//! not in the store to register new identities. `--write-paths FILE` writes the same queries as
 //! FHIR request paths (PDQm for `pdq`, PIXm for `pix`, one per line, systems
 //! `--system-prefix` + domain) for an HTTP load tool, and sends nothing; for PDQ, `OUT.expected`
 //! pairs each path with the identifier of the record it was drawn from.
@@ -122,9 +124,6 @@ fn parse_options() -> anyhow::Result<Options> {
         bail!("--connections, --count and --seconds must be positive");
     }
     if options.from.is_some() {
-        if options.mode == Mode::Feed {
-            bail!("--from applies to --mode pix and pdq");
-        }
         if options.prefill > 0 {
             bail!("--prefill is for runs without --from (the store holds the file already)");
         }
@@ -207,7 +206,17 @@ fn pdq_message(o: &Options, n: u64, criteria: &PdqCriteria) -> String {
 /// Message number `n` of the run.
 fn message(o: &Options, population: Option<&Population>, n: u64) -> anyhow::Result<String> {
     Ok(match (o.mode, population) {
-        (Mode::Feed, _) => feed(o, o.prefill + n),
+        (Mode::Feed, None) => feed(o, o.prefill + n),
+        (Mode::Feed, Some(p)) => {
+            let pid = p
+                .feed_pid(n)
+                .context("no record with a domain and a local id at this position")?;
+            format!(
+                "MSH|^~\\&|{sender}|LOAD|VIGIE|VIGIE|20240101120000||ADT^A01^ADT_A01|F{n}|P|2.5\
+                 ||||||UNICODE UTF-8\rEVN|A01|20240101120000\r{pid}\rPV1||O\r",
+                sender = o.sender,
+            )
+        }
         (Mode::Pix, None) => pix(o, n),
         (Mode::Pdq, None) => pdq(o, n),
         (Mode::Pix, Some(p)) => {

@@ -14,6 +14,12 @@
 //! fields a query kind needs (e.g. a partial birth date) are skipped for that kind.
 //!
 //! PIX: the local id and domain (`source` column) of a record picked uniformly.
+//!
+//! Feed: the records of the file in order (message `n` registers record `n`), each as an
+//! `ADT^A01` whose PID is built from the whole record the way the server builds its own PID
+//! segments (PAM France names, birth place, address, PID-32 status; the INS for a qualified
+//! identity), with the record's local id in its domain. Feed a file that is *not* in the store
+//! (e.g. a second `vigie generate` run) to measure registrations of new identities.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -21,6 +27,9 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use vigie_batch::input::{ReadOptions, read_path};
 use vigie_core::date::PartialDate;
+use vigie_core::record::IdentityRecord;
+use vigie_hl7::pid::Patient;
+use vigie_hl7::types::{AssigningAuthority, PatientIdentifier};
 
 /// One PDQ query: the criteria a clerk would type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +58,8 @@ pub struct PixId {
 #[derive(Debug, Default)]
 pub struct Population {
     people: Vec<Person>,
+    /// The records themselves, in file order (feeds).
+    records: Vec<IdentityRecord>,
 }
 
 #[derive(Debug)]
@@ -147,7 +158,7 @@ impl Population {
             .with_context(|| format!("reading {}", path.display()))?;
         let people: Vec<Person> = input
             .records
-            .into_iter()
+            .iter()
             .map(|r| Person {
                 domain: r.source.as_ref().map(|d| d.as_str().to_owned()),
                 local_id: r.local_id.as_ref().map(|l| l.as_str().to_owned()),
@@ -168,7 +179,10 @@ impl Population {
         if people.is_empty() {
             bail!("{} holds no record", path.display());
         }
-        Ok(Population { people })
+        Ok(Population {
+            people,
+            records: input.records,
+        })
     }
 
     /// Number of records.
@@ -230,6 +244,24 @@ impl Population {
             birth_date: if with_date { person.birth_date } else { None },
             origin,
         })
+    }
+
+    /// Feed message number `n`: the PID segment (ER7, default delimiters) registering record
+    /// `n` of the file; `None` past the end of the file or for a record without a domain or a
+    /// local id.
+    pub fn feed_pid(&self, n: u64) -> Option<String> {
+        let record = self.records.get(usize::try_from(n).ok()?)?;
+        let (domain, local_id) = (record.source.as_ref()?, record.local_id.as_ref()?);
+        let local = PatientIdentifier::new(
+            local_id.as_str(),
+            AssigningAuthority::new(domain.as_str(), "", ""),
+            Some("PI"),
+        );
+        let mut pid = String::new();
+        Patient::from_identity(record, vec![local])
+            .to_segment()
+            .write(&mut pid);
+        Some(pid)
     }
 
     /// PIX query number `n` under `seed`: an identifier of the file.
