@@ -243,6 +243,29 @@ pub struct AuditSection {
     /// Days of audit records kept (0: forever). When positive, the server deletes older records
     /// at start and every [`RETENTION_INTERVAL`] (`docs/server-config.md`).
     pub retention_days: u32,
+    /// When a query's audit record is durable relative to its reply (`docs/server-config.md`).
+    pub access_sync: AccessSyncSetting,
+}
+
+/// `[audit] access_sync`: `"deferred"` (default) or `"before-reply"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccessSyncSetting {
+    /// Written to the WAL before the reply, fsynced within 200 ms.
+    #[default]
+    Deferred,
+    /// Fsynced before the reply.
+    BeforeReply,
+}
+
+impl AccessSyncSetting {
+    /// The engine's setting.
+    pub fn engine(self) -> vigie_engine::AccessSync {
+        match self {
+            AccessSyncSetting::Deferred => vigie_engine::AccessSync::Deferred,
+            AccessSyncSetting::BeforeReply => vigie_engine::AccessSync::BeforeReply,
+        }
+    }
 }
 
 /// Shortest audit retention the reliability reference accepts: six months (183 days).

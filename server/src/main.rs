@@ -73,7 +73,12 @@ fn main() -> anyhow::Result<()> {
         None => Config::default(),
     };
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| logging::DEFAULT_FILTER.to_owned());
-    tracing::subscriber::set_global_default(logging::json_subscriber(&filter, std::io::stderr))
+    // Log lines are written by a background thread: a request never waits for stderr (a
+    // write that blocks on a full pipe or on page-cache writeback stalled a whole runtime
+    // worker, and every connection on it, for hundreds of milliseconds). The guard flushes
+    // what is pending when main returns.
+    let (log_writer, _log_guard) = logging::background_writer(std::io::stderr());
+    tracing::subscriber::set_global_default(logging::json_subscriber(&filter, log_writer))
         .context("installing the log subscriber")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -102,6 +107,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .context("opening the engine")?
         .context("opening the engine")?;
+    engine.set_access_sync(config.audit.access_sync.engine());
     let engine = Arc::new(engine);
     if let Some(warning) = config.audit.retention_warning() {
         tracing::warn!(retention_days = config.audit.retention_days, "{warning}");

@@ -11,6 +11,11 @@
 //! wait for the next group, whose leader is one of their callers. Each caller returns only once
 //! the group holding its record is durable (or failed: then every caller of the group gets the
 //! error). Groups are written one at a time, so the chain order is the queue order.
+//!
+//! "Durable" is fsynced ([`AccessSync::BeforeReply`], the default) or, when the engine is set
+//! to [`AccessSync::Deferred`], written to the WAL (safe from a process crash) with the fsync
+//! left to the store's background thread: on a disk whose flushes sometimes take tens of
+//! milliseconds, every query would otherwise wait for the slowest of them.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -60,11 +65,26 @@ pub struct AuditVerification {
     pub anchor: Option<AuditAnchor>,
 }
 
+/// When an access record is durable relative to the reply of the access it records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AccessSync {
+    /// The record's group is fsynced before [`Engine::record_access`] returns (the default):
+    /// nothing is lost even in a power failure, but every query waits for a disk flush.
+    #[default]
+    BeforeReply,
+    /// The record's group is written to the WAL before `record_access` returns — it survives
+    /// a crash or kill of the process — and fsynced by the store's background thread within
+    /// its commit interval (200 ms) or by the next mutation. A power failure may lose the
+    /// access records of that last interval; mutations are never deferred.
+    Deferred,
+}
+
 /// The queue of access records waiting for a group commit.
 #[derive(Default)]
 pub(crate) struct AccessLog {
     state: Mutex<Queue>,
     done: Condvar,
+    deferred: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -146,10 +166,18 @@ impl AccessLog {
                 tickets,
                 result: None,
             };
-            leader.result = Some(write_group(store, &group));
+            let deferred = self.deferred.load(std::sync::atomic::Ordering::Relaxed);
+            leader.result = Some(write_group(store, &group, deferred));
             drop(leader);
             queue = self.state.lock();
         }
+    }
+
+    pub(crate) fn set_sync(&self, sync: AccessSync) {
+        self.deferred.store(
+            sync == AccessSync::Deferred,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// Records queued and not yet taken by a leader, and whether a group is being written.
@@ -161,9 +189,12 @@ impl AccessLog {
 }
 
 /// Writes a group of access records in one transaction, in order, and commits it (with the
-/// WAL fsync under `SyncPolicy::Always`).
-fn write_group(store: &Store, group: &[AccessRecord]) -> Result<(), EngineError> {
+/// WAL fsync under `SyncPolicy::Always`, unless `deferred`: see [`AccessSync::Deferred`]).
+fn write_group(store: &Store, group: &[AccessRecord], deferred: bool) -> Result<(), EngineError> {
     let mut txn = store.begin();
+    if deferred {
+        txn.defer_sync();
+    }
     for access in group {
         txn.add_audit(
             &actor_row(&access.actor),

@@ -21,7 +21,7 @@ mod prep;
 mod query;
 mod terms;
 
-pub use audit::{AuditAnchor, AuditPrune, AuditVerification};
+pub use audit::{AccessSync, AuditAnchor, AuditPrune, AuditVerification};
 pub use ops::{FLAG_DOUBLON, FLAG_INS_COLLISION, FLAG_LINK_REFUSED, FLAG_UPDATE_CONFLICT};
 pub use query::{DEFAULT_LIMIT, MAX_QUERY_CANDIDATES};
 
@@ -721,6 +721,12 @@ impl Engine {
             explanation: explanation_of(&row.explanation, &self.model)?,
             at_ms: row.at_ms,
         }))
+    }
+
+    /// Sets when access records are durable relative to the reply ([`AccessSync`]; the
+    /// default is [`AccessSync::BeforeReply`]).
+    pub fn set_access_sync(&self, sync: AccessSync) {
+        self.access.set_sync(sync);
     }
 
     /// Records a non-mutating access (query, read, denial) in the audit trail. Concurrent calls

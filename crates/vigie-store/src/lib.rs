@@ -278,6 +278,8 @@ pub(crate) struct Inner {
     pub(crate) committed_rev: AtomicU64,
     /// The source keys changed by the last committed transactions (see [`RecentWrites`]).
     pub(crate) recent: Mutex<RecentWrites>,
+    /// A commit wrote to the WAL without syncing it ([`WriteTxn::defer_sync`]).
+    pub(crate) wal_unsynced: std::sync::atomic::AtomicBool,
 }
 
 /// How many recent source changes are remembered for [`WriteTxn::sources_changed_since`].
@@ -340,6 +342,7 @@ impl Drop for Store {
         }
         if !self.abandoned {
             let _ = self.inner.flush_index();
+            self.inner.sync_deferred();
         }
     }
 }
@@ -436,6 +439,7 @@ impl Store {
             }),
             writer: Mutex::new(counters),
             options,
+            wal_unsynced: std::sync::atomic::AtomicBool::new(false),
         });
         match committed {
             None => {
@@ -458,6 +462,7 @@ impl Store {
                         // A failed commit is retried at the next tick; the outbox keeps the
                         // writes.
                         let _ = worker.flush_index();
+                        worker.sync_deferred();
                     }
                 })
                 .map_err(|e| StoreError::Io(e.to_string()))?;
@@ -1011,6 +1016,15 @@ impl Inner {
             }
         }
         Ok(())
+    }
+
+    /// Syncs the WAL when a commit deferred its sync ([`WriteTxn::defer_sync`]) since the last
+    /// call; a failed sync is retried at the next call.
+    pub(crate) fn sync_deferred(&self) {
+        use std::sync::atomic::Ordering;
+        if self.wal_unsynced.swap(false, Ordering::AcqRel) && self.db.flush_wal(true).is_err() {
+            self.wal_unsynced.store(true, Ordering::Release);
+        }
     }
 
     /// Commits the index and deletes the outbox entries it now covers.

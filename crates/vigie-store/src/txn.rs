@@ -69,6 +69,7 @@ pub struct WriteTxn<'a> {
     batch: WriteBatch,
     notified: u64,
     acked: u64,
+    defer_sync: bool,
 }
 
 /// What a commit did.
@@ -79,6 +80,15 @@ pub struct CommitInfo {
 }
 
 impl<'a> WriteTxn<'a> {
+    /// Lets this transaction's commit return without waiting for the WAL fsync: the batch is
+    /// written to the WAL (it survives a crash of the process) and the store's background
+    /// thread syncs it within [`crate::index::COMMIT_INTERVAL`] — or an earlier synchronous
+    /// commit does (without a background thread, the commit syncs as usual). Only for records whose loss in a power failure within that window is
+    /// tolerable (query audit records); a mutation is always synced before its commit returns.
+    pub fn defer_sync(&mut self) {
+        self.defer_sync = true;
+    }
+
     pub(crate) fn new(inner: &'a Inner) -> WriteTxn<'a> {
         let guard = inner.writer.lock();
         let mut counters = guard.clone();
@@ -94,6 +104,7 @@ impl<'a> WriteTxn<'a> {
             batch: WriteBatch::default(),
             notified: 0,
             acked: 0,
+            defer_sync: false,
         }
     }
 
@@ -544,9 +555,17 @@ impl<'a> WriteTxn<'a> {
         inner
             .committed_rev
             .store(c.rev, std::sync::atomic::Ordering::Release);
+        // Deferred only when a background thread will do the sync.
+        let defer_sync = self.defer_sync && inner.options.background_commit;
         drop(self);
         if inner.options.sync {
-            inner.db.flush_wal(true)?;
+            if defer_sync {
+                inner
+                    .wal_unsynced
+                    .store(true, std::sync::atomic::Ordering::Release);
+            } else {
+                inner.db.flush_wal(true)?;
+            }
         }
         if matches!(commit_now, Ok(true)) {
             inner.flush_index()?;
