@@ -280,6 +280,22 @@ pub(crate) struct Inner {
     pub(crate) recent: Mutex<RecentWrites>,
     /// A commit wrote to the WAL without syncing it ([`WriteTxn::defer_sync`]).
     pub(crate) wal_unsynced: std::sync::atomic::AtomicBool,
+    /// Shared WAL fsyncs (see [`Inner::sync_through`]).
+    pub(crate) wal_sync: WalSync,
+}
+
+/// Group commit of WAL fsyncs: the revision every write up to which is known synced, and
+/// whether a sync is running.
+#[derive(Debug, Default)]
+pub(crate) struct WalSync {
+    state: Mutex<WalSyncState>,
+    done: parking_lot::Condvar,
+}
+
+#[derive(Debug, Default)]
+struct WalSyncState {
+    synced_rev: u64,
+    running: bool,
 }
 
 /// How many recent source changes are remembered for [`WriteTxn::sources_changed_since`].
@@ -440,6 +456,7 @@ impl Store {
             writer: Mutex::new(counters),
             options,
             wal_unsynced: std::sync::atomic::AtomicBool::new(false),
+            wal_sync: WalSync::default(),
         });
         match committed {
             None => {
@@ -1018,11 +1035,45 @@ impl Inner {
         Ok(())
     }
 
+    /// Returns once every write of revision `rev` or earlier is fsynced. Writers share
+    /// fsyncs: when one is running, a caller whose write it may not cover waits for it, then
+    /// one of the waiters runs the next fsync for all of them (covering every revision
+    /// published before it starts) — so a burst of commits costs a few fsyncs, not one each.
+    pub(crate) fn sync_through(&self, rev: u64) -> Result<(), StoreError> {
+        let sync = &self.wal_sync;
+        let mut state = sync.state.lock();
+        loop {
+            if state.synced_rev >= rev {
+                return Ok(());
+            }
+            if state.running {
+                sync.done.wait(&mut state);
+                continue;
+            }
+            state.running = true;
+            drop(state);
+            // Every revision published now has its batch in the WAL already.
+            let target = self.committed_rev.load(Ordering::Acquire).max(rev);
+            let result = self.db.flush_wal(true);
+            state = sync.state.lock();
+            state.running = false;
+            if result.is_ok() {
+                state.synced_rev = state.synced_rev.max(target);
+            }
+            sync.done.notify_all();
+            result?;
+        }
+    }
+
     /// Syncs the WAL when a commit deferred its sync ([`WriteTxn::defer_sync`]) since the last
     /// call; a failed sync is retried at the next call.
     pub(crate) fn sync_deferred(&self) {
         use std::sync::atomic::Ordering;
-        if self.wal_unsynced.swap(false, Ordering::AcqRel) && self.db.flush_wal(true).is_err() {
+        if self.wal_unsynced.swap(false, Ordering::AcqRel)
+            && self
+                .sync_through(self.committed_rev.load(Ordering::Acquire))
+                .is_err()
+        {
             self.wal_unsynced.store(true, Ordering::Release);
         }
     }

@@ -564,7 +564,7 @@ impl<'a> WriteTxn<'a> {
                     .wal_unsynced
                     .store(true, std::sync::atomic::Ordering::Release);
             } else {
-                inner.db.flush_wal(true)?;
+                inner.sync_through(c.rev)?;
             }
         }
         if matches!(commit_now, Ok(true)) {
