@@ -1,7 +1,8 @@
-//! Crash safety: a child process registers identities (fsync on) and prints each acknowledged
-//! key; the parent SIGKILLs it at varying moments, reopens the engine and checks that every
-//! acknowledged key is there, and that the store, its links, its counters, its audit chain and
-//! its index agree (no half-applied mutation).
+//! Crash safety: a child process registers identities (fsync on), records a query access after
+//! each (deferred sync) and prints each acknowledged key; the parent SIGKILLs it at varying
+//! moments, reopens the engine and checks that every acknowledged key and its access record
+//! are there, and that the store, its links, its counters, its audit chain and its index agree
+//! (no half-applied mutation).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -62,6 +63,21 @@ fn acknowledged_registrations_survive_sigkill() {
                 "round {round}: acknowledged {k:?} lost"
             );
         }
+        let accesses: std::collections::HashSet<String> = engine
+            .audit_records(0, 1_000_000)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == "pdq-query")
+            .map(|r| r.actor.from)
+            .collect();
+        for k in &acked {
+            let from = format!("child-{}-{}", k.domain.as_str(), k.local_id.as_str());
+            assert!(
+                accesses.contains(&from),
+                "round {round}: access record of {k:?} lost"
+            );
+        }
+        assert!(engine.verify_audit_chain().unwrap().is_ok());
         let report = engine.verify().unwrap();
         assert!(
             report.problems.is_empty(),

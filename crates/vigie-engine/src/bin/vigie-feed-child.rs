@@ -1,12 +1,14 @@
 //! Test helper for the crash-safety test: registers synthetic identities into the data
 //! directory given as first argument (fsync on), starting at the number given as second
-//! argument, and prints `ack <domain> <local id>` on stdout after each registration returns.
-//! The parent kills it with SIGKILL at a random moment.
+//! argument; after each registration it records a query access (deferred sync, as the server
+//! does by default; actor address `child-<domain>-<local id>`) and prints
+//! `ack <domain> <local id>` on stdout once both returned. The parent kills it with SIGKILL
+//! at a random moment.
 
 use std::io::Write;
 
 use vigie_core::record::{Field, ParseOptions, RawRecord, parse_record};
-use vigie_engine::{Actor, Engine, EngineConfig};
+use vigie_engine::{AccessRecord, AccessSync, Actor, Engine, EngineConfig};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -22,6 +24,7 @@ fn main() {
             std::process::exit(1);
         }
     };
+    engine.set_access_sync(AccessSync::Deferred);
     let actor = Actor {
         who: "feed".into(),
         from: "child".into(),
@@ -62,14 +65,27 @@ fn main() {
         let Ok(parsed) = parse_record(&raw, ParseOptions::default()) else {
             continue;
         };
-        match engine.register(parsed.record, &actor) {
-            Ok(_) => {
+        let access = AccessRecord {
+            actor: Actor {
+                who: "query".into(),
+                from: format!("child-{domain}-{local}"),
+                channel: "mllp".into(),
+            },
+            action: "pdq-query".into(),
+            outcome: "ok".into(),
+            patients: Vec::new(),
+        };
+        match engine
+            .register(parsed.record, &actor)
+            .and_then(|_| engine.record_access(access))
+        {
+            Ok(()) => {
                 let mut out = stdout.lock();
                 let _ = writeln!(out, "ack {domain} {local}");
                 let _ = out.flush();
             }
             Err(e) => {
-                eprintln!("register failed: {e}");
+                eprintln!("register or access record failed: {e}");
                 std::process::exit(1);
             }
         }
