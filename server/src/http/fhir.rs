@@ -22,7 +22,7 @@ use vigie_core::ids::{DomainId, EnterpriseId, LocalId, RecordId};
 use vigie_core::matching::model::{Decision, fnv1a};
 use vigie_core::record::IdentityRecord;
 use vigie_core::sex::Sex;
-use vigie_engine::{AuditRecord, SearchHit, SearchQuery, SourceKey};
+use vigie_engine::{AccessRecord, AuditRecord, SearchHit, SearchQuery, SourceKey};
 use vigie_fhir::bundle::{Bundle, BundleEntry, BundleEntrySearch, BundleLink, SEARCHSET};
 use vigie_fhir::capability::{CapabilityOptions, capability_statement};
 use vigie_fhir::from_domain::{PatientExtras, patient_from_record};
@@ -130,11 +130,24 @@ where
     F: Future<Output = Result<(Response, Vec<EnterpriseId>), ApiError>>,
 {
     let actor = principal.actor("fhir");
+    let (response, patients) = audit_failures(state, principal, action, work).await?;
+    state.audit(actor, action, "ok", patients).await?;
+    Ok(response)
+}
+
+/// Runs a query handler body that audits its own success (in the same blocking call as its
+/// engine work) and records the access when it fails, as [`audited`] does.
+async fn audit_failures<T, F>(
+    state: &AppState,
+    principal: &Principal,
+    action: &str,
+    work: F,
+) -> Result<T, ApiError>
+where
+    F: Future<Output = Result<T, ApiError>>,
+{
     match work.await {
-        Ok((response, patients)) => {
-            state.audit(actor, action, "ok", patients).await?;
-            Ok(response)
-        }
+        Ok(value) => Ok(value),
         Err(error) => {
             let outcome = error.audit_outcome();
             let action = if outcome == "denied" {
@@ -142,7 +155,9 @@ where
             } else {
                 action
             };
-            state.audit_failure(actor, action, outcome).await;
+            state
+                .audit_failure(principal.actor("fhir"), action, outcome)
+                .await;
             Err(error)
         }
     }
@@ -431,32 +446,50 @@ pub async fn search_patients(
             Some(token) => read_page_token(token, &honoured)?,
             None => 0,
         };
-        let hits = if no_match {
-            Vec::new()
-        } else {
-            let query = query.clone();
-            state.run(move |engine| engine.search(&query)).await?
-        };
-        let visible: Vec<(SearchHit, Vec<SourceKey>)> = hits
-            .into_iter()
-            .filter_map(|hit| {
-                let keys: Vec<SourceKey> = hit
-                    .keys
-                    .iter()
-                    .filter(|k| query.domains.contains(&k.domain))
-                    .cloned()
-                    .collect();
-                (!keys.is_empty()).then_some((hit, keys))
-            })
-            .collect();
-        let base = base_url(&state, &headers, tls_of(tls.as_ref()));
         let page_size = honoured.count.unwrap_or(DEFAULT_PAGE_SIZE) as usize;
+        // The search and the audit record of the page it returns run in one blocking call (one
+        // hand-off to the blocking pool per request instead of two).
+        let actor = principal.actor("fhir");
+        let visible: Vec<(SearchHit, Vec<SourceKey>)> = state
+            .run(move |engine| {
+                let hits = if no_match {
+                    Vec::new()
+                } else {
+                    engine.search(&query)?
+                };
+                let visible: Vec<(SearchHit, Vec<SourceKey>)> = hits
+                    .into_iter()
+                    .filter_map(|hit| {
+                        let keys: Vec<SourceKey> = hit
+                            .keys
+                            .iter()
+                            .filter(|k| query.domains.contains(&k.domain))
+                            .cloned()
+                            .collect();
+                        (!keys.is_empty()).then_some((hit, keys))
+                    })
+                    .collect();
+                let patients = visible
+                    .iter()
+                    .skip(offset as usize)
+                    .take(page_size)
+                    .map(|(h, _)| h.enterprise.clone())
+                    .collect();
+                engine.record_access(AccessRecord {
+                    actor,
+                    action: "pdq-query".to_owned(),
+                    outcome: "ok".to_owned(),
+                    patients,
+                })?;
+                Ok(visible)
+            })
+            .await?;
+        let base = base_url(&state, &headers, tls_of(tls.as_ref()));
         let page: Vec<&(SearchHit, Vec<SourceKey>)> = visible
             .iter()
             .skip(offset as usize)
             .take(page_size)
             .collect();
-        let patients: Vec<EnterpriseId> = page.iter().map(|(h, _)| h.enterprise.clone()).collect();
         let entries = page
             .iter()
             .map(|(hit, keys)| {
@@ -477,9 +510,9 @@ pub async fn search_patients(
             warnings: &[],
         });
         tokenise_links(&mut bundle, &honoured);
-        Ok((fhir_response(StatusCode::OK, &bundle), patients))
+        Ok(fhir_response(StatusCode::OK, &bundle))
     };
-    audited(&state, &principal, "pdq-query", work).await
+    audit_failures(&state, &principal, "pdq-query", work).await
 }
 
 /// `GET /fhir/Patient/{id}` — read an enterprise identity as a Patient.
