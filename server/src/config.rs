@@ -501,6 +501,7 @@ mod tests {
         ] {
             let section = AuditSection {
                 retention_days: days,
+                ..AuditSection::default()
             };
             assert_eq!(section.retention_warning().is_some(), warned, "{days}");
             assert_eq!(
@@ -509,6 +510,17 @@ mod tests {
             );
         }
         assert!(Config::from_toml("[audit]\nretention_days = -1").is_err());
+        // Query audit records: deferred fsync by default, fsync before the reply on request.
+        assert_eq!(
+            default.audit.access_sync.engine(),
+            vigie_engine::AccessSync::Deferred
+        );
+        let strict = Config::from_toml("[audit]\naccess_sync = \"before-reply\"").unwrap();
+        assert_eq!(
+            strict.audit.access_sync.engine(),
+            vigie_engine::AccessSync::BeforeReply
+        );
+        assert!(Config::from_toml("[audit]\naccess_sync = \"never\"").is_err());
         assert!(Config::from_toml("[audit]\nretention = 30").is_err());
     }
 

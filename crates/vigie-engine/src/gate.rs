@@ -76,6 +76,7 @@ impl Drop for Slot<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
     use std::sync::Arc;
