@@ -203,8 +203,7 @@ pub struct StoreOptions {
     pub background_commit: bool,
     /// Size of the RocksDB block cache shared by every column family, in MiB (0:
     /// [`DEFAULT_CACHE_MB`]). It holds uncompressed blocks, so a row read from it costs neither
-    /// a `pread` nor a decompression: size it to the hot part of the sources (about 0.5 GiB
-    /// per million identities holds them all).
+    /// a `pread` nor a decompression: size it to the part of the sources that queries touch.
     pub cache_mb: usize,
 }
 
