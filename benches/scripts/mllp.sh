@@ -10,7 +10,10 @@
 #                 starting one; it must declare the file's sources as domains (namespaces)
 #   MLLP_ADDR (127.0.0.1:12575) HTTP_ADDR (127.0.0.1:18080)  addresses of the server started here
 #   CONNECTIONS (8) COUNT (20000) DURATION_S (60) SEED (1)     vigie-mllp-load settings
-#   ONLY          pix or pdq to run one of the two
+#   ONLY          pix, pdq or feed to run one of them
+#   FEED_RECORDS  a generated file NOT in the store (e.g. `vigie generate --persons 20000 --seed 7`):
+#                 after the queries, its records are fed as ADT^A01 (ITI-8, durable), at most
+#                 COUNT of them (no feed run without it)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 store=$(realpath "${1:?store dir}")
@@ -47,5 +50,10 @@ run() {
   "$load_bin" --addr "$mllp" --mode "$mode" --from "$records" --seed "$seed" \
     --connections "$connections" --count "$count" --seconds "$seconds"
 }
-[ "${ONLY:-pix}" = pdq ] || run pix
-[ "${ONLY:-pdq}" = pix ] || run pdq
+[ "${ONLY:-pix}" = pix ] && run pix
+[ "${ONLY:-pdq}" = pdq ] && run pdq
+if [ -n "${FEED_RECORDS:-}" ] && [ "${ONLY:-feed}" = feed ]; then
+  echo "== feed: vigie-mllp-load --mode feed --from $(basename "$FEED_RECORDS") --connections $connections --count $count" >&2
+  "$load_bin" --addr "$mllp" --mode feed --from "$(realpath "$FEED_RECORDS")" \
+    --connections "$connections" --count "$count" --seconds "$seconds"
+fi
