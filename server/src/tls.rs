@@ -5,7 +5,7 @@
 //!
 //! **Hot reload.** The certificate and key are not fixed in the rustls configurations: both
 //! listeners resolve them through one [`ServerCert`] (a [`ResolvesServerCert`] holding the
-//! current [`CertifiedKey`]), consulted at each handshake. [`ServerCert::watch`] reads the two
+//! current [`CertifiedKey`]), consulted at each handshake. [`ServerTls::watch`] reads the two
 //! files every `tls.reload_interval_secs` and swaps in the new pair when their content changed
 //! and it is usable (both parse, the key matches the certificate); otherwise the refusal is
 //! logged (file and cause, never key material) and the current pair kept. Established
@@ -138,7 +138,7 @@ pub enum Reload {
 }
 
 /// The server certificate and key, resolved at each handshake and replaced in place when the
-/// files change ([`ServerCert::reload`], [`ServerCert::watch`]).
+/// files change ([`ServerCert::reload`], [`ServerTls::watch`]).
 pub struct ServerCert {
     cert_path: PathBuf,
     key_path: PathBuf,
@@ -201,43 +201,43 @@ impl ServerCert {
         *self.current.write() = Arc::new(certified);
         Ok(Reload::Reloaded)
     }
+}
 
-    /// Calls [`ServerCert::reload`] every `every` until `shutdown` resolves, logging each new
-    /// certificate and each refused one.
-    pub async fn watch(
-        self: Arc<Self>,
-        every: Duration,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) {
-        tokio::pin!(shutdown);
-        let mut ticks = tokio::time::interval(every.max(Duration::from_millis(100)));
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ticks.tick().await;
-        loop {
-            tokio::select! {
-                () = &mut shutdown => return,
-                _ = ticks.tick() => {}
-            }
-            self.clone().reload_logged().await;
-        }
+impl Watched for ServerCert {
+    const WHAT: &'static str = "server certificate";
+
+    fn reload(&self) -> Result<Reload, TlsError> {
+        ServerCert::reload(self)
     }
 
-    /// [`ServerCert::reload`] on the blocking pool, logging a new certificate or a refused one.
-    async fn reload_logged(self: Arc<Self>) {
-        let cert = self.clone();
-        match tokio::task::spawn_blocking(move || cert.reload()).await {
-            Ok(Ok(Reload::Unchanged)) => {}
-            Ok(Ok(Reload::Reloaded)) => {
-                tracing::info!(
-                    file = %self.cert_path.display(),
-                    "server certificate reloaded"
-                );
-            }
-            Ok(Err(error)) => {
-                tracing::warn!(%error, "new server certificate refused, the current one is kept");
-            }
-            Err(error) => tracing::error!(%error, "server certificate reload failed"),
+    fn log_taken(&self) {
+        tracing::info!(file = %self.cert_path.display(), "server certificate reloaded");
+    }
+}
+
+/// TLS material read from files and replaced in place when they change (see
+/// [`ServerTls::watch`]).
+trait Watched: Send + Sync + 'static {
+    /// What it is, in log messages.
+    const WHAT: &'static str;
+
+    /// Reads the files again (blocking); a refused new version keeps the current one.
+    fn reload(&self) -> Result<Reload, TlsError>;
+
+    /// Logs that a new version was taken (file names and counters only).
+    fn log_taken(&self);
+}
+
+/// [`Watched::reload`] on the blocking pool, logging a new version or a refused one.
+async fn reload_logged<T: Watched>(item: Arc<T>) {
+    let worker = item.clone();
+    match tokio::task::spawn_blocking(move || worker.reload()).await {
+        Ok(Ok(Reload::Unchanged)) => {}
+        Ok(Ok(Reload::Reloaded)) => item.log_taken(),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "new {} refused, the current one is kept", T::WHAT);
         }
+        Err(error) => tracing::error!(%error, "{} reload failed", T::WHAT),
     }
 }
 
@@ -467,24 +467,21 @@ impl ClientCa {
             )),
         })
     }
+}
 
-    /// [`ClientCa::reload`] on the blocking pool, logging a new bundle or a refused one.
-    async fn reload_logged(self: Arc<Self>) {
-        let ca = self.clone();
-        match tokio::task::spawn_blocking(move || ca.reload()).await {
-            Ok(Ok(Reload::Unchanged)) => {}
-            Ok(Ok(Reload::Reloaded)) => {
-                tracing::info!(
-                    file = %self.path.display(),
-                    generation = self.generation(),
-                    "client CA reloaded"
-                );
-            }
-            Ok(Err(error)) => {
-                tracing::warn!(%error, "new client CA refused, the current one is kept");
-            }
-            Err(error) => tracing::error!(%error, "client CA reload failed"),
-        }
+impl Watched for ClientCa {
+    const WHAT: &'static str = "client CA";
+
+    fn reload(&self) -> Result<Reload, TlsError> {
+        ClientCa::reload(self)
+    }
+
+    fn log_taken(&self) {
+        tracing::info!(
+            file = %self.path.display(),
+            generation = self.generation(),
+            "client CA reloaded"
+        );
     }
 }
 
@@ -710,9 +707,9 @@ impl ServerTls {
                 () = &mut shutdown => return,
                 _ = ticks.tick() => {}
             }
-            self.certificate.clone().reload_logged().await;
+            reload_logged(self.certificate.clone()).await;
             if let Some(ca) = &self.client_ca {
-                ca.clone().reload_logged().await;
+                reload_logged(ca.clone()).await;
             }
         }
     }
