@@ -431,17 +431,7 @@ async fn the_server_certificate_is_reloaded_without_dropping_connections() {
     let clinic = pki.client("clinic-a");
     let config = tls_config(vec![bound_source("HOSP_A", "clinic-a", &["CHU-A"])]);
     let (server, server_tls) = tls_server(&pki, config).await;
-    let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
-    let watcher = {
-        let server_tls = server_tls.clone();
-        tokio::spawn(async move {
-            server_tls
-                .watch(async move {
-                    let _ = watch_stopped.await;
-                })
-                .await;
-        })
-    };
+    let watcher = Watcher::start(&server_tls);
 
     let mut old = connect(&server, &pki, &clinic).await;
     assert_eq!(old.server_certificate(), first);
@@ -502,11 +492,7 @@ async fn the_server_certificate_is_reloaded_without_dropping_connections() {
     let key_body = key.lines().nth(1).unwrap();
     assert!(!text.contains(key_body) && !text.contains("PRIVATE KEY"));
 
-    stop_watch.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(10), watcher)
-        .await
-        .expect("the watcher stops")
-        .unwrap();
+    watcher.stop().await;
     server.stop().await;
 }
 
@@ -548,17 +534,7 @@ async fn the_client_ca_is_reloaded_for_new_connections() {
     let next = Pki::new();
     let config = tls_config(vec![bound_source("HOSP_A", "clinic-a", &["CHU-A"])]);
     let (server, server_tls) = tls_server(&pki, config).await;
-    let (stop_watch, watch_stopped) = tokio::sync::oneshot::channel::<()>();
-    let watcher = {
-        let server_tls = server_tls.clone();
-        tokio::spawn(async move {
-            server_tls
-                .watch(async move {
-                    let _ = watch_stopped.await;
-                })
-                .await;
-        })
-    };
+    let watcher = Watcher::start(&server_tls);
     // Each configuration is reused, so its client tries to resume its last session.
     let old_ca_client = pki.client_config(Some(&pki.client("clinic-a")));
     let new_ca_client = pki.client_config(Some(&next.client("clinic-a")));
@@ -602,11 +578,7 @@ async fn the_client_ca_is_reloaded_for_new_connections() {
 
     let text = log_text();
     assert!(text.contains("client CA reloaded"), "{text}");
-    stop_watch.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(10), watcher)
-        .await
-        .expect("the watcher stops")
-        .unwrap();
+    watcher.stop().await;
     server.stop().await;
 }
 
@@ -784,4 +756,33 @@ async fn an_untrusted_iti10_consumer_gets_nothing_and_the_outbox_is_kept() {
         .unwrap()
         .unwrap();
     server.stop().await;
+}
+
+/// The server's TLS file watcher, running until [`Watcher::stop`].
+struct Watcher {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Watcher {
+    fn start(server_tls: &ServerTls) -> Watcher {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server_tls = server_tls.clone();
+        let task = tokio::spawn(async move {
+            server_tls
+                .watch(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Watcher { stop, task }
+    }
+
+    async fn stop(self) {
+        self.stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("the watcher stops")
+            .unwrap();
+    }
 }
