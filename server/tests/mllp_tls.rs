@@ -441,13 +441,7 @@ async fn the_server_certificate_is_reloaded_without_dropping_connections() {
     assert_eq!(field(&ack, "MSA", 1), "AA", "{ack}");
 
     // A broken certificate file: refused (logged), the current certificate kept.
-    let refusals = |text: &str| text.matches("new server certificate refused").count();
-    let before = refusals(&log_text());
-    replace(&pki.cert_path(), "-----BEGIN CERTIFICATE-----\nbroken\n");
-    eventually("the broken certificate is refused", || async move {
-        refusals(&log_text()) > before
-    })
-    .await;
+    break_and_await_refusal(&pki.cert_path(), "new server certificate refused").await;
     let mut during = connect(&server, &pki, &clinic).await;
     assert_eq!(during.server_certificate(), first);
     let ack = during
@@ -550,13 +544,7 @@ async fn the_client_ca_is_reloaded_for_new_connections() {
     assert!(!served(&server, new_ca_client.clone(), "C3").await.0);
 
     // A broken bundle: refused (logged), the current one kept.
-    let refusals = |text: &str| text.matches("new client CA refused").count();
-    let before = refusals(&log_text());
-    replace(&pki.ca_path(), "-----BEGIN CERTIFICATE-----\nbroken\n");
-    eventually("the broken bundle is refused", || async move {
-        refusals(&log_text()) > before
-    })
-    .await;
+    break_and_await_refusal(&pki.ca_path(), "new client CA refused").await;
     assert!(served(&server, old_ca_client.clone(), "C4").await.0);
     assert!(!served(&server, new_ca_client.clone(), "C5").await.0);
     assert_eq!(server_tls.client_ca().unwrap().generation(), 0);
@@ -785,4 +773,15 @@ impl Watcher {
             .expect("the watcher stops")
             .unwrap();
     }
+}
+
+/// Writes a broken PEM file at `path` and waits until the watcher logs `refused` once more.
+async fn break_and_await_refusal(path: &Path, refused: &'static str) {
+    let refusals = move |text: &str| text.matches(refused).count();
+    let before = refusals(&log_text());
+    replace(path, "-----BEGIN CERTIFICATE-----\nbroken\n");
+    eventually("the broken file is refused", || async move {
+        refusals(&log_text()) > before
+    })
+    .await;
 }
