@@ -11,16 +11,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod pki;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use common::{TestServer, TlsClient, conformance_config, field, source};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair,
-};
+use pki::TestCa;
+use rcgen::ExtendedKeyUsagePurpose;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::AsyncWriteExt;
@@ -30,20 +29,14 @@ use vigie_server::tls::{ServerCert, ServerTls};
 
 /// A test CA, the server's files and client identities (certificate PEM, key PEM).
 struct Pki {
-    ca: CertifiedIssuer<'static, KeyPair>,
+    ca: TestCa,
     dir: tempfile::TempDir,
 }
 
 impl Pki {
     fn new() -> Pki {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "Vigie MLLP test CA");
-        let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
         let pki = Pki {
-            ca,
+            ca: TestCa::new("Vigie MLLP test CA"),
             dir: tempfile::tempdir().unwrap(),
         };
         let (cert, key) = pki.server_identity();
@@ -54,16 +47,7 @@ impl Pki {
     }
 
     fn leaf(&self, cn: &str, names: Vec<String>, client: bool) -> (String, String) {
-        let mut params = CertificateParams::new(names).unwrap();
-        params.distinguished_name.push(DnType::CommonName, cn);
-        params.extended_key_usages = vec![if client {
-            ExtendedKeyUsagePurpose::ClientAuth
-        } else {
-            ExtendedKeyUsagePurpose::ServerAuth
-        }];
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.ca).unwrap();
-        (cert.pem(), key.serialize_pem())
+        self.ca.leaf(cn, names, client)
     }
 
     /// A new server certificate and key for `localhost` (a new key pair each time).
@@ -100,7 +84,7 @@ impl Pki {
     /// A client configuration trusting the CA, with or without a client certificate.
     fn client_config(&self, identity: Option<&(String, String)>) -> Arc<rustls::ClientConfig> {
         let mut roots = rustls::RootCertStore::empty();
-        roots.add(self.ca.der().clone()).unwrap();
+        roots.add(self.ca.der()).unwrap();
         let builder =
             rustls::ClientConfig::builder_with_provider(vigie_server::tls::crypto_provider())
                 .with_safe_default_protocol_versions()
@@ -573,15 +557,14 @@ async fn the_client_ca_is_reloaded_for_new_connections() {
 impl Pki {
     /// A certificate for `localhost` usable both as server and client certificate.
     fn dual_identity(&self) -> (String, String) {
-        let mut params = CertificateParams::new(vec!["localhost".into()]).unwrap();
-        params.distinguished_name.push(DnType::CommonName, "vigie");
-        params.extended_key_usages = vec![
-            ExtendedKeyUsagePurpose::ServerAuth,
-            ExtendedKeyUsagePurpose::ClientAuth,
-        ];
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.ca).unwrap();
-        (cert.pem(), key.serialize_pem())
+        self.ca.leaf_for(
+            "vigie",
+            vec!["localhost".into()],
+            vec![
+                ExtendedKeyUsagePurpose::ServerAuth,
+                ExtendedKeyUsagePurpose::ClientAuth,
+            ],
+        )
     }
 
     /// A consumer's TLS acceptor: its certificate from this CA, client certificates of
@@ -589,7 +572,7 @@ impl Pki {
     fn consumer_acceptor(&self, client_ca: &Pki) -> tokio_rustls::TlsAcceptor {
         let (cert, key) = self.server_identity();
         let mut roots = rustls::RootCertStore::empty();
-        roots.add(client_ca.ca.der().clone()).unwrap();
+        roots.add(client_ca.ca.der()).unwrap();
         let provider = vigie_server::tls::crypto_provider();
         let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
             Arc::new(roots),

@@ -7,6 +7,8 @@
 mod admin;
 mod fhir;
 mod logs;
+#[path = "../pki/mod.rs"]
+mod pki;
 mod security;
 mod support;
 mod tcp;

@@ -5,10 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair,
-};
+use crate::pki::TestCa;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use vigie_server::config::TlsSection;
 
@@ -90,7 +87,7 @@ async fn plain_tcp_end_to_end_and_graceful_shutdown() {
 }
 
 struct Pki {
-    ca: CertifiedIssuer<'static, KeyPair>,
+    ca: TestCa,
     dir: tempfile::TempDir,
     ca_pem: String,
     client: (String, String),
@@ -99,16 +96,7 @@ struct Pki {
 
 impl Pki {
     fn leaf(&self, cn: &str, names: Vec<String>, client: bool) -> (String, String) {
-        let mut params = CertificateParams::new(names).unwrap();
-        params.distinguished_name.push(DnType::CommonName, cn);
-        params.extended_key_usages = vec![if client {
-            ExtendedKeyUsagePurpose::ClientAuth
-        } else {
-            ExtendedKeyUsagePurpose::ServerAuth
-        }];
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.ca).unwrap();
-        (cert.pem(), key.serialize_pem())
+        self.ca.leaf(cn, names, client)
     }
 
     /// A new server certificate and key (a new key pair), written over the server's files.
@@ -131,12 +119,7 @@ impl Pki {
 }
 
 fn pki() -> Pki {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Vigie test CA");
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let ca = TestCa::new("Vigie test CA");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
     let mut pki = Pki {

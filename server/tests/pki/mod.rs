@@ -1,0 +1,62 @@
+//! A test certificate authority shared by the TLS tests (HTTP and MLLP): a self-signed CA made
+//! with rcgen and the leaf certificates it signs, as PEM strings.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair,
+};
+use rustls::pki_types::CertificateDer;
+
+/// A self-signed CA.
+pub struct TestCa {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+}
+
+impl TestCa {
+    /// A new CA named `cn` (a new key pair each time).
+    pub fn new(cn: &str) -> TestCa {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, cn);
+        TestCa {
+            issuer: CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap(),
+        }
+    }
+
+    /// The CA certificate, PEM.
+    pub fn pem(&self) -> String {
+        self.issuer.pem()
+    }
+
+    /// The CA certificate, DER (for a rustls root store).
+    pub fn der(&self) -> CertificateDer<'static> {
+        self.issuer.der().clone()
+    }
+
+    /// A client (`client`) or server certificate for `cn` and the DNS `names`: (cert, key) PEM.
+    pub fn leaf(&self, cn: &str, names: Vec<String>, client: bool) -> (String, String) {
+        let usage = if client {
+            ExtendedKeyUsagePurpose::ClientAuth
+        } else {
+            ExtendedKeyUsagePurpose::ServerAuth
+        };
+        self.leaf_for(cn, names, vec![usage])
+    }
+
+    /// A certificate for `cn` and the DNS `names` with the given extended key usages.
+    pub fn leaf_for(
+        &self,
+        cn: &str,
+        names: Vec<String>,
+        usages: Vec<ExtendedKeyUsagePurpose>,
+    ) -> (String, String) {
+        let mut params = CertificateParams::new(names).unwrap();
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params.extended_key_usages = usages;
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+}
