@@ -83,22 +83,7 @@ impl Pki {
 
     /// A client configuration trusting the CA, with or without a client certificate.
     fn client_config(&self, identity: Option<&(String, String)>) -> Arc<rustls::ClientConfig> {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(self.ca.der()).unwrap();
-        let builder =
-            rustls::ClientConfig::builder_with_provider(vigie_server::tls::crypto_provider())
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_root_certificates(roots);
-        Arc::new(match identity {
-            Some((cert, key)) => builder
-                .with_client_auth_cert(
-                    vec![CertificateDer::from_pem_slice(cert.as_bytes()).unwrap()],
-                    PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap(),
-                )
-                .unwrap(),
-            None => builder.with_no_client_auth(),
-        })
+        self.ca.client_config(identity)
     }
 }
 

@@ -89,7 +89,6 @@ async fn plain_tcp_end_to_end_and_graceful_shutdown() {
 struct Pki {
     ca: TestCa,
     dir: tempfile::TempDir,
-    ca_pem: String,
     client: (String, String),
     stranger: (String, String),
 }
@@ -123,7 +122,6 @@ fn pki() -> Pki {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
     let mut pki = Pki {
-        ca_pem: ca.pem(),
         ca,
         dir,
         client: (String::new(), String::new()),
@@ -136,26 +134,7 @@ fn pki() -> Pki {
 }
 
 fn client_config(pki: &Pki, identity: Option<&(String, String)>) -> Arc<rustls::ClientConfig> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(pki.ca_pem.as_bytes()).unwrap())
-        .unwrap();
-    let builder = rustls::ClientConfig::builder_with_provider(vigie_server::tls::crypto_provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots);
-    let config = match identity {
-        Some((cert, key)) => builder
-            .with_client_auth_cert(
-                vec![CertificateDer::from_pem_slice(cert.as_bytes()).unwrap()],
-                PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap(),
-            )
-            .unwrap(),
-        None => builder.with_no_client_auth(),
-    };
-    Arc::new(config)
+    pki.ca.client_config(identity)
 }
 
 #[tokio::test]
