@@ -277,8 +277,6 @@ pub(crate) struct Inner {
     pub(crate) committed_rev: AtomicU64,
     /// The source keys changed by the last committed transactions (see [`RecentWrites`]).
     pub(crate) recent: Mutex<RecentWrites>,
-    /// A commit wrote to the WAL without syncing it ([`WriteTxn::defer_sync`]).
-    pub(crate) wal_unsynced: std::sync::atomic::AtomicBool,
     /// Shared WAL fsyncs (see [`Inner::sync_through`]).
     pub(crate) wal_sync: WalSync,
 }
@@ -295,6 +293,18 @@ pub(crate) struct WalSync {
 struct WalSyncState {
     synced_rev: u64,
     running: bool,
+}
+
+impl WalSync {
+    fn synced_through(rev: u64) -> WalSync {
+        WalSync {
+            state: Mutex::new(WalSyncState {
+                synced_rev: rev,
+                running: false,
+            }),
+            done: parking_lot::Condvar::new(),
+        }
+    }
 }
 
 /// How many recent source changes are remembered for [`WriteTxn::sources_changed_since`].
@@ -444,6 +454,7 @@ impl Store {
                 )
             }
         };
+        let opened_rev = counters.rev;
         let inner = Arc::new(Inner {
             db,
             index,
@@ -454,8 +465,8 @@ impl Store {
             }),
             writer: Mutex::new(counters),
             options,
-            wal_unsynced: std::sync::atomic::AtomicBool::new(false),
-            wal_sync: WalSync::default(),
+            // Everything committed before this open was synced (or replayed from a synced WAL).
+            wal_sync: WalSync::synced_through(opened_rev),
         });
         match committed {
             None => {
@@ -1064,16 +1075,16 @@ impl Inner {
         }
     }
 
-    /// Syncs the WAL when a commit deferred its sync ([`WriteTxn::defer_sync`]) since the last
-    /// call; a failed sync is retried at the next call.
+    /// Syncs the WAL when a commit deferred its sync ([`WriteTxn::defer_sync`]): every
+    /// published revision not yet known synced is synced now; a failed sync is retried at the
+    /// next call.
     pub(crate) fn sync_deferred(&self) {
-        use std::sync::atomic::Ordering;
-        if self.wal_unsynced.swap(false, Ordering::AcqRel)
-            && self
-                .sync_through(self.committed_rev.load(Ordering::Acquire))
-                .is_err()
-        {
-            self.wal_unsynced.store(true, Ordering::Release);
+        if !self.options.sync {
+            return;
+        }
+        let published = self.committed_rev.load(Ordering::Acquire);
+        if self.wal_sync.state.lock().synced_rev < published {
+            let _ = self.sync_through(published);
         }
     }
 

@@ -558,14 +558,10 @@ impl<'a> WriteTxn<'a> {
         // Deferred only when a background thread will do the sync.
         let defer_sync = self.defer_sync && inner.options.background_commit;
         drop(self);
-        if inner.options.sync {
-            if defer_sync {
-                inner
-                    .wal_unsynced
-                    .store(true, std::sync::atomic::Ordering::Release);
-            } else {
-                inner.sync_through(c.rev)?;
-            }
+        // A deferred commit is synced by the store's thread (`Inner::sync_deferred`), which
+        // sees its revision published and not yet synced.
+        if inner.options.sync && !defer_sync {
+            inner.sync_through(c.rev)?;
         }
         if matches!(commit_now, Ok(true)) {
             inner.flush_index()?;
